@@ -1,0 +1,193 @@
+"""The one way the app runs work off the GUI thread.
+
+A ``Job`` wraps a callable (one result) or an iterable (a stream of items).
+It runs on a ``QThreadPool`` thread; everything it reports crosses back to
+the GUI thread through the Job's own ``@Slot`` methods over queued
+connections, and is then re-emitted on the GUI thread. So callers may
+connect anything (lambdas, partials) to the public signals safely, and only
+the Job's decorated slots ever receive a cross-thread signal (PySide6 crashes
+otherwise, PYSIDE-3124).
+
+Stream items are coalesced: the worker appends to a queue and wakes the GUI
+only when the queue was empty, so a fast stream costs one GUI wake per event
+loop turn, not one per item.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+
+from workbench.explain import explain
+
+log = logging.getLogger(__name__)
+
+
+class Job(QObject):
+    """One piece of background work.
+
+    Signals (all emitted on the GUI thread):
+        items(list): a batch of items from a stream, in order.
+        succeeded(object): the callable's return value (None for streams).
+        failed(str, object): a plain-words message and the exception.
+        finished(): always last, after succeeded / failed, also when cancelled.
+    """
+
+    items = Signal(list)
+    succeeded = Signal(object)
+    failed = Signal(str, object)
+    finished = Signal()
+
+    _wake = Signal()
+    _done = Signal(object, object)
+
+    def __init__(self, work: Callable[[], Any], description: str, streaming: bool,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.description = description
+        self._work = work
+        self._streaming = streaming
+        self._lock = threading.Lock()
+        self._pending: list[Any] = []
+        self._cancel_requested = threading.Event()
+        self._source: Any = None
+        self.is_finished = False
+        self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
+        self._done.connect(self._complete, Qt.ConnectionType.QueuedConnection)
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self._cancel_requested.is_set()
+
+    def cancel(self) -> None:
+        """Ask the work to stop. A source with its own ``cancel()`` is told at once
+        (and keeps reporting until it ends); any other stream stops at its next item."""
+        self._cancel_requested.set()
+        source = self._source
+        cancel = getattr(source, "cancel", None)
+        if callable(cancel):
+            try:
+                cancel()
+            except Exception:  # noqa: BLE001 - cancelling must never raise into the GUI
+                log.exception("cancel of %s failed", self.description)
+
+    # --- worker thread -------------------------------------------------
+    def run_in_worker(self) -> None:
+        result: Any = None
+        error: BaseException | None = None
+        try:
+            if self._streaming:
+                source = self._work()
+                self._source = source
+                if self.cancel_requested:
+                    self.cancel()
+                delegate = callable(getattr(source, "cancel", None))
+                for item in source:
+                    self._push(item)
+                    if self.cancel_requested and not delegate:
+                        break
+            else:
+                result = self._work()
+        except BaseException as exc:  # noqa: BLE001 - reported to the GUI, never lost
+            log.debug("job %s failed:\n%s", self.description, traceback.format_exc())
+            error = exc
+        self._done.emit(result, error)
+
+    def _push(self, item: Any) -> None:
+        with self._lock:
+            was_empty = not self._pending
+            self._pending.append(item)
+        if was_empty:
+            self._wake.emit()
+
+    # --- GUI thread ----------------------------------------------------
+    @Slot()
+    def _drain(self) -> None:
+        with self._lock:
+            batch, self._pending = self._pending, []
+        if batch:
+            self.items.emit(batch)
+
+    @Slot(object, object)
+    def _complete(self, result: Any, error: BaseException | None) -> None:
+        self._drain()
+        self.is_finished = True
+        if error is not None:
+            self.failed.emit(explain(error), error)
+        else:
+            self.succeeded.emit(result)
+        self.finished.emit()
+
+
+class _Runnable(QRunnable):
+    def __init__(self, job: Job) -> None:
+        super().__init__()
+        self.job = job
+        self.setAutoDelete(False)  # we own it; avoids Qt and Python both freeing it
+
+    def run(self) -> None:
+        self.job.run_in_worker()
+
+
+class TaskRunner(QObject):
+    """Owns every background job: starts them, reports their errors, waits on exit.
+
+    Signals:
+        errorOccurred(str, str): a job's description and its plain-words error,
+            for jobs whose caller did not handle ``failed`` itself.
+        busyChanged(int): number of running jobs.
+    """
+
+    errorOccurred = Signal(str, str)
+    busyChanged = Signal(int)
+
+    def __init__(self, parent: QObject | None = None, max_threads: int = 8) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(max_threads)
+        self._running: dict[Job, _Runnable] = {}
+
+    @property
+    def active_jobs(self) -> list[Job]:
+        return list(self._running)
+
+    def call(self, fn: Callable[..., Any], *args: Any, description: str,
+             report_errors: bool = True) -> Job:
+        """Run ``fn(*args)`` off the GUI thread; connect to the Job's signals for the result."""
+        return self._start(Job(lambda: fn(*args), description, streaming=False),
+                           report_errors)
+
+    def stream(self, source: Callable[[], Iterable[Any]], *, description: str,
+               report_errors: bool = True) -> Job:
+        """Iterate ``source()`` off the GUI thread; items arrive in batches on ``Job.items``."""
+        return self._start(Job(source, description, streaming=True), report_errors)
+
+    def _start(self, job: Job, report_errors: bool) -> Job:
+        runnable = _Runnable(job)
+        self._running[job] = runnable
+        job.finished.connect(lambda: self._forget(job))
+        if report_errors:
+            job.failed.connect(lambda message, _exc: self.errorOccurred.emit(
+                job.description, message))
+        # Results arrive through queued signals, so callers connecting right
+        # after this returns still see everything.
+        self._pool.start(runnable)
+        self.busyChanged.emit(len(self._running))
+        return job
+
+    def _forget(self, job: Job) -> None:
+        self._running.pop(job, None)
+        job.deleteLater()
+        self.busyChanged.emit(len(self._running))
+
+    def shutdown(self, timeout_ms: int = 15000) -> bool:
+        """Cancel everything and wait for the threads; True if all ended in time."""
+        for job in list(self._running):
+            job.cancel()
+        done = self._pool.waitForDone(timeout_ms)
+        return bool(done)
