@@ -13,7 +13,7 @@ from PySide6.QtCore import QTimer  # noqa: E402 - _T0 must be taken before the h
 from PySide6.QtGui import QIcon  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from ui.context import RESOURCES, AppContext, app_dirs  # noqa: E402
+from ui.context import RESOURCES, AppContext, UserDirs  # noqa: E402
 from ui.engine_monitor import EngineMonitor  # noqa: E402
 from ui.interaction import Interaction  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
@@ -26,7 +26,8 @@ READY_ENV = "WORKBENCH_EXIT_WHEN_READY"  # benchmarks: print "ready" and quit wh
 def build_context(app: QApplication) -> AppContext:
     tasks = TaskRunner(app)
     engine = EngineMonitor(tasks, parent=app)
-    return AppContext(tasks=tasks, engine=engine, interaction=Interaction(), dirs=app_dirs())
+    return AppContext(tasks=tasks, engine=engine, interaction=Interaction(),
+                      dirs=UserDirs.for_current_user())
 
 
 def main() -> int:

@@ -15,12 +15,27 @@ from workbench import APP_NAME
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 
 
+@dataclass(frozen=True)
+class UserDirs:
+    """Per-user folders (platformdirs), injectable so tests never touch the real ones."""
+
+    data: Path
+    cache: Path
+    config: Path
+
+    @classmethod
+    def for_current_user(cls) -> UserDirs:
+        dirs = PlatformDirs(APP_NAME, appauthor=False)
+        return cls(Path(dirs.user_data_dir), Path(dirs.user_cache_dir),
+                   Path(dirs.user_config_dir))
+
+
 @dataclass
 class AppContext:
     tasks: TaskRunner
     engine: EngineMonitor
     interaction: Interaction
-    dirs: PlatformDirs
+    dirs: UserDirs
     resources: Path = RESOURCES
 
     @property
@@ -29,10 +44,6 @@ class AppContext:
 
         Never the current directory: that could send a whole home folder to the engine.
         """
-        path = Path(self.dirs.user_data_dir) / "empty-context"
+        path = self.dirs.data / "empty-context"
         path.mkdir(parents=True, exist_ok=True)
         return path
-
-
-def app_dirs() -> PlatformDirs:
-    return PlatformDirs(APP_NAME, appauthor=False)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,11 +25,15 @@ from pathlib import Path
 from typing import Any
 
 import docker
+from docker.constants import DEFAULT_DOCKER_API_VERSION
+from docker.errors import TLSParameterError
 from docker.tls import TLSConfig
+from docker.utils import version_lt
 
 DEFAULT_UNIX_SOCKET = "unix:///var/run/docker.sock"
 DEFAULT_WINDOWS_PIPE = "npipe:////./pipe/docker_engine"
 CONNECT_TIMEOUT_S = 3.0
+MIN_API_VERSION = "1.24"
 
 
 @dataclass(frozen=True)
@@ -93,11 +98,20 @@ def _tls_from_env(environ: Mapping[str, str], home: Path) -> TLSConfig | None:
     if not (cert_path or verify):
         return None
     base = Path(cert_path) if cert_path else home / ".docker"
-    return TLSConfig(
-        client_cert=(str(base / "cert.pem"), str(base / "key.pem")),
-        ca_cert=str(base / "ca.pem"),
-        verify=verify,
-    )
+    try:
+        return TLSConfig(
+            client_cert=(str(base / "cert.pem"), str(base / "key.pem")),
+            ca_cert=str(base / "ca.pem"),
+            verify=verify,
+        )
+    except TLSParameterError as exc:
+        raise EngineUnavailable(
+            f"TLS is switched on (DOCKER_TLS_VERIFY / DOCKER_CERT_PATH) but the certificates "
+            f"in {base} are missing or unreadable.",
+            "Put ca.pem, cert.pem and key.pem there, point DOCKER_CERT_PATH at them, or unset "
+            "DOCKER_TLS_VERIFY for a plain connection.",
+            [str(exc)],
+        ) from exc
 
 
 def _current_context_name(environ: Mapping[str, str], config_dir: Path) -> str | None:
@@ -232,17 +246,44 @@ def _engine_info(endpoint: Endpoint, version: Mapping[str, Any]) -> EngineInfo:
     )
 
 
+def _check_unix_socket(host: str, timeout: float) -> None:
+    """Fail fast, with the OS's own reason, when a unix socket cannot be reached.
+
+    docker-py leaks the socket of a failed unix connect, and its error text
+    buries the reason ("Permission denied", "No such file") in a long chain.
+    """
+    if not host.startswith("unix://") or not hasattr(socket, "AF_UNIX"):
+        return
+    path = host.removeprefix("unix://")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        try:
+            sock.connect(path)
+        except OSError as exc:
+            raise ConnectionError(f"{exc.strerror or exc} ({path})") from exc
+
+
 def connect_endpoint(endpoint: Endpoint, timeout: float = CONNECT_TIMEOUT_S) -> Engine:
-    """Connect to one endpoint; raises docker.errors.DockerException on failure."""
-    api = docker.APIClient(version="auto", timeout=timeout, **endpoint.client_kwargs())
+    """Connect to one endpoint; raises docker.errors.DockerException on failure.
+
+    ``version="auto"`` would leak the client's socket when the engine is absent
+    (the constructor raises before we hold the client), so we ask ``/version``
+    with a probe client we can close, then talk at the version both sides know.
+    """
+    _check_unix_socket(endpoint.host, timeout)
+    probe = docker.APIClient(version=MIN_API_VERSION, timeout=timeout,
+                             **endpoint.client_kwargs())
     try:
-        version = api.version()
-    except Exception:
-        api.close()
-        raise
+        version = probe.version(api_version=False)
+    finally:
+        probe.close()
+    server_api = str(version.get("ApiVersion", MIN_API_VERSION))
+    api_version = (server_api if version_lt(server_api, DEFAULT_DOCKER_API_VERSION)
+                   else DEFAULT_DOCKER_API_VERSION)
     # Later calls (image lists on big engines) may legitimately take longer.
-    api.timeout = 60
-    return Engine(endpoint, api, _engine_info(endpoint, version))
+    api = docker.APIClient(version=api_version, timeout=60, **endpoint.client_kwargs())
+    info = _engine_info(endpoint, {**version, "ApiVersion": api_version})
+    return Engine(endpoint, api, info)
 
 
 def no_engine_advice(platform: str, tried: list[Endpoint], errors: list[str]) -> str:

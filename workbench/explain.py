@@ -7,7 +7,13 @@ import re
 import docker.errors
 import requests
 
-_PARSE_ERROR = re.compile(r"dockerfile parse error on line (\d+): (.*)", re.I)
+_PARSE_ERROR = re.compile(r"dockerfile parse error (?:on )?line (\d+): (.*)", re.I)
+
+
+def parse_error_line(message: str) -> int | None:
+    """The Dockerfile line a daemon parse error names, if any."""
+    m = _PARSE_ERROR.search(message)
+    return int(m.group(1)) if m else None
 
 
 def explain_api_error(exc: docker.errors.APIError) -> str:

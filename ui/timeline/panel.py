@@ -251,7 +251,9 @@ class BuildPanel(QWidget):
         if row is not None:
             self._follow = False
             self._select_row(row)
-        if self._document is not None and event.step:
+        if event.line is not None:
+            self.stepFailed.emit(event.line, event.message)
+        elif self._document is not None and event.step:
             lines = self._document.step_lines(event.step)
             if lines:
                 self.stepFailed.emit(lines[0], event.message)
