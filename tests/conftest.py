@@ -10,19 +10,19 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 
-from collections.abc import Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
+from collections.abc import Iterator
+from pathlib import Path
 
-import docker  # noqa: E402
-import pytest  # noqa: E402
+import docker
+import pytest
 
-from tests.harness.base_image import ensure_base_image  # noqa: E402
-from tests.harness.engine import TestEngine, start_engine  # noqa: E402
-from tests.harness.registry import TestRegistry, start_registry  # noqa: E402
+from tests.harness.base_image import ensure_base_image
+from tests.harness.engine import EngineHandle, start_engine
+from tests.harness.registry import RegistryHandle, start_registry
 
 
 @pytest.fixture(scope="session")
-def test_engine() -> Iterator[TestEngine]:
+def test_engine() -> Iterator[EngineHandle]:
     engine = start_engine()
     old = os.environ.get("DOCKER_HOST")
     os.environ["DOCKER_HOST"] = engine.docker_host  # the app resolves it like the CLI would
@@ -35,7 +35,7 @@ def test_engine() -> Iterator[TestEngine]:
 
 
 @pytest.fixture(scope="session")
-def engine_api(test_engine: TestEngine) -> Iterator[docker.APIClient]:
+def engine_api(test_engine: EngineHandle) -> Iterator[docker.APIClient]:
     api = docker.APIClient(base_url=test_engine.docker_host, version="auto", timeout=120)
     yield api
     api.close()
@@ -51,14 +51,14 @@ def base_image(engine_api: docker.APIClient) -> str:
 
 
 @pytest.fixture(scope="session")
-def registry() -> Iterator[TestRegistry]:
+def registry() -> Iterator[RegistryHandle]:
     reg = start_registry(tls=False)
     yield reg
     reg.stop()
 
 
 @pytest.fixture(scope="session")
-def tls_registry() -> Iterator[TestRegistry]:
+def tls_registry() -> Iterator[RegistryHandle]:
     reg = start_registry(tls=True)
     yield reg
     reg.stop()

@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -78,7 +77,6 @@ def make_ctx(qapp: QApplication, qtbot: QtBot, tmp_path: Path) -> Iterator[MakeC
 @pytest.fixture(autouse=True)
 def _no_leaked_windows(qapp: QApplication) -> Iterator[None]:
     yield
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     leaked = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
     for widget in leaked:
         widget.close()

@@ -17,8 +17,8 @@ from pathlib import Path
 import docker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.harness.base_image import BASE_IMAGE, ensure_base_image  # noqa: E402
-from workbench.engine import connect  # noqa: E402
+from tests.harness.base_image import BASE_IMAGE, ensure_base_image
+from workbench.engine import connect
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "streams"
 

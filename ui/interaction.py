@@ -39,7 +39,8 @@ class Interaction:
 
     def choose_open_file(self, parent: QWidget, start: Path) -> Path | None:
         name, _ = QFileDialog.getOpenFileName(
-            parent, "Open Dockerfile", str(start), "Dockerfiles (*Dockerfile* *.dockerfile);;All files (*)")
+            parent, "Open Dockerfile", str(start),
+            "Dockerfiles (*Dockerfile* *.dockerfile);;All files (*)")
         return Path(name) if name else None
 
     def choose_save_file(self, parent: QWidget, start: Path) -> Path | None:

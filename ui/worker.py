@@ -73,7 +73,7 @@ class Job(QObject):
         if callable(cancel):
             try:
                 cancel()
-            except Exception:  # noqa: BLE001 - cancelling must never raise into the GUI
+            except Exception:
                 log.exception("cancel of %s failed", self.description)
 
     # --- worker thread -------------------------------------------------

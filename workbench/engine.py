@@ -136,8 +136,8 @@ def _context_endpoint(name: str, config_dir: Path) -> Endpoint:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise EngineUnavailable(
             f"The docker context “{name}” is selected but cannot be read ({meta_path}).",
-            f"Run `docker context ls` to see the contexts, `docker context use default` "
-            f"to go back to the local engine, or unset DOCKER_CONTEXT.",
+            "Run `docker context ls` to see the contexts, `docker context use default` "
+            "to go back to the local engine, or unset DOCKER_CONTEXT.",
             [f"context {name}"],
         ) from exc
     tls_dir = config_dir / "contexts" / "tls" / digest / "docker"

@@ -31,11 +31,12 @@ def rows_from_summaries(summaries: list[dict[str, Any]], dangling: bool = False)
     rows: list[ImageRow] = []
     for image in summaries:
         tags = [t for t in image.get("RepoTags") or [] if t != "<none>:<none>"]
-        common = (str(image["Id"]), int(image.get("Created") or 0), int(image.get("Size") or 0))
+        image_id = str(image["Id"])
+        created, size = int(image.get("Created") or 0), int(image.get("Size") or 0)
         if tags:
-            rows.extend(ImageRow(*split_tag(t), *common) for t in tags)
+            rows.extend(ImageRow(*split_tag(t), image_id, created, size) for t in tags)
         elif dangling:
-            rows.append(ImageRow("<none>", "<none>", *common))
+            rows.append(ImageRow("<none>", "<none>", image_id, created, size))
     return rows
 
 

@@ -8,8 +8,10 @@ which the tests do not need more than.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -26,7 +28,7 @@ class HarnessError(RuntimeError):
 
 
 @dataclass
-class TestEngine:
+class EngineHandle:
     docker_host: str
     private: bool
     process: subprocess.Popen[bytes] | None = None
@@ -50,6 +52,13 @@ class TestEngine:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
+def die_with_parent() -> None:
+    """Ask Linux to SIGTERM the child if the test process dies (a crash must not
+    leave a private engine running)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def _install_docker_io() -> None:
     if os.geteuid() != 0:
         raise HarnessError(
@@ -60,7 +69,7 @@ def _install_docker_io() -> None:
     subprocess.run(["apt-get", "install", "-y", "-qq", "docker.io"], check=True, env=env)
 
 
-def start_engine() -> TestEngine:
+def start_engine() -> EngineHandle:
     try:
         engine = connect()
     except EngineUnavailable:
@@ -68,7 +77,7 @@ def start_engine() -> TestEngine:
     else:
         host = engine.endpoint.host
         engine.close()
-        return TestEngine(docker_host=host, private=False, env={"DOCKER_HOST": host})
+        return EngineHandle(docker_host=host, private=False, env={"DOCKER_HOST": host})
 
     if shutil.which("dockerd") is None:
         _install_docker_io()
@@ -92,9 +101,9 @@ def start_engine() -> TestEngine:
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+                                   preexec_fn=die_with_parent)
     host = f"unix://{sock}"
-    handle = TestEngine(docker_host=host, private=True, process=process, root=root,
+    handle = EngineHandle(docker_host=host, private=True, process=process, root=root,
                         log_path=log_path, env={"DOCKER_HOST": host})
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import bcrypt
 
-from tests.harness.engine import HarnessError
+from tests.harness.engine import HarnessError, die_with_parent
 
 START_TIMEOUT_S = 30
 USER = "workbench"
@@ -29,7 +29,7 @@ PASSWORD = "s3cret-test-pass"
 
 
 @dataclass
-class TestRegistry:
+class RegistryHandle:
     host: str  # "127.0.0.1:PORT"
     process: subprocess.Popen[bytes]
     root: Path
@@ -81,7 +81,7 @@ def _make_certificate(root: Path) -> None:
         check=True, capture_output=True)
 
 
-def start_registry(tls: bool = False) -> TestRegistry:
+def start_registry(tls: bool = False) -> RegistryHandle:
     binary = _registry_binary()
     root = Path(tempfile.mkdtemp(prefix="wbreg-"))
     port = free_port()
@@ -101,10 +101,10 @@ def start_registry(tls: bool = False) -> TestRegistry:
         "    enabled: true\n"
         f"http:\n  addr: 127.0.0.1:{port}\n{tls_block}"
         f"{auth}")
-    log = (root / "registry.log").open("wb")
-    process = subprocess.Popen([binary, "serve", str(root / "config.yml")], stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
-    registry = TestRegistry(f"127.0.0.1:{port}", process, root, tls,
+    with (root / "registry.log").open("wb") as log:
+        process = subprocess.Popen([binary, "serve", str(root / "config.yml")], stdout=log,
+                                   stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
+    registry = RegistryHandle(f"127.0.0.1:{port}", process, root, tls,
                             USER if tls else None, PASSWORD if tls else None)
     context = ssl.create_default_context(cafile=str(root / "cert.pem")) if tls else None
     deadline = time.monotonic() + START_TIMEOUT_S

@@ -132,8 +132,10 @@ def test_chunk_boundaries_do_not_change_the_events(name: str) -> None:
             split.extend({"stream": ch} for ch in obj["stream"])
         else:
             split.append(obj)
-    strip = lambda es: [(type(e).__name__, {k: v for k, v in vars(e).items() if k != "at"})
-                        for e in es]  # noqa: E731
+    def strip(events: list[BuildEvent]) -> list[tuple[str, dict[str, Any]]]:
+        return [(type(e).__name__, {k: v for k, v in vars(e).items() if k != "at"})
+                for e in events]
+
     assert strip(parse(split)) == strip(parse(objs))
 
 

@@ -98,16 +98,17 @@ class StepsModel(QAbstractTableModel):
         for event in events:
             if isinstance(event, StepStarted):
                 self._finish_running(event.at)
-                row = len(self.steps)
-                self.beginInsertRows(QModelIndex(), row, row)
+                new_row = len(self.steps)
+                self.beginInsertRows(QModelIndex(), new_row, new_row)
                 self.steps.append(Step(event.step, event.total, event.instruction, event.at))
                 self.endInsertRows()
                 continue
-            row = self._row_of(event.step)
-            if row is None:
+            found = self._row_of(event.step)
+            if found is None:
                 if isinstance(event, OutputLine | DaemonWarning):
-                    self.preamble.append((getattr(event, "text", ""), "stdout"))
+                    self.preamble.append((event.text, "stdout"))
                 continue
+            row = found
             step = self.steps[row]
             touched.add(row)
             if isinstance(event, UsingCache):
