@@ -51,7 +51,11 @@ class ImagesPanel(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.verticalHeader().hide()
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.view.setWordWrap(False)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(ImagesModel.COL_REPO, QHeaderView.ResizeMode.Stretch)
         self.title = QLabel("<b>Images</b>")
         self.status = QLabel()
         self.status.setObjectName("imageListStatus")
@@ -107,3 +111,4 @@ class ImagesPanel(QWidget):
 
     def clear(self) -> None:
         self.model.set_rows([])
+        self.status.setText("No engine connected: the list fills when one answers.")

@@ -158,6 +158,10 @@ class BuildPanel(QWidget):
 
     def set_engine_state(self, available: bool, reason: str = "") -> None:
         self._engine_reason = "" if available else reason
+        if not available and self._job is None:
+            self._show_message(f"Build is unavailable. {reason}", "engine")
+        elif available and self.message.property("kind") == "engine":
+            self.message.hide()
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -240,7 +244,12 @@ class BuildPanel(QWidget):
         tags = ", ".join(event.tags) or "no tag"
         self._show_message(
             f"Built {event.image_id.removeprefix('sha256:')[:12]} ({tags}) in {total}: "
-            f"{len(steps) - cached} steps run, {cached} from cache.", "success")
+            f"{len(steps)} steps, {cached} from cache.", "success")
+        if self._follow:
+            # The last step (CMD, ENV…) rarely prints: end on the last one that did.
+            with_output = [r for r, s in enumerate(steps) if s.lines]
+            if with_output:
+                self._select_row(with_output[-1])
         self.buildSucceeded.emit(event.image_id, list(event.tags))
 
     def _on_build_failed(self, event: BuildFailed) -> None:
@@ -273,7 +282,7 @@ class BuildPanel(QWidget):
     # --- view helpers --------------------------------------------------
     def _show_message(self, text: str, kind: str) -> None:
         colours = {"error": "#b71c1c", "warning": "#e65100", "success": "#1b5e20",
-                   "info": "palette(text)"}
+                   "info": "palette(text)", "engine": "#e65100"}
         self.message.setProperty("kind", kind)
         self.message.setStyleSheet(f"QLabel {{ color: {colours[kind]}; padding: 4px; }}")
         self.message.setText(text)

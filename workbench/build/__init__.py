@@ -1,0 +1,1 @@
+"""Classic-builder builds: the request, the stream parser and the runner."""

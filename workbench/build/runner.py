@@ -1,0 +1,154 @@
+"""Run one classic-builder build as a plain, cancellable generator of events."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import docker.errors
+import requests
+from docker.types import CancellableStream
+
+from workbench.build.events import (
+    BuildCancelled,
+    BuildEvent,
+    BuildFailed,
+    ContainerRemoved,
+    ContainerStarted,
+)
+from workbench.build.request import BuildRequest, pack_context
+from workbench.build.stream import BuildStreamParser
+from workbench.engine import Engine
+from workbench.explain import explain_api_error, parse_error_line
+from workbench.reference import split_tag
+
+LEFTOVER_WAIT_S = 10.0
+
+
+class BuildRun:
+    """Iterate to run the build; call ``cancel()`` from any thread to stop it.
+
+    Cancelling shuts the response socket: the daemon stops at once and
+    force-removes the running step's container. We then wait for that removal
+    and remove anything the daemon left behind, so no container survives.
+    """
+
+    def __init__(self, engine: Engine, request: BuildRequest,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.engine = engine
+        self.request = request
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self._response: requests.Response | None = None
+        self._stream: CancellableStream | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            stream = self._stream
+        if stream is not None:
+            _close_quietly(stream)
+
+    def _on_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self._response = response
+
+    def __iter__(self) -> Iterator[BuildEvent]:
+        api = self.engine.new_client(timeout=None)
+        api.hooks["response"].append(self._on_response)
+        fileobj, dockerfile_name = pack_context(self.request)
+        parser = BuildStreamParser(self._clock)
+        running: set[str] = set()
+        try:
+            if self._cancelled:
+                yield BuildCancelled(0, self._clock())
+                return
+            try:
+                raw = api.build(
+                    fileobj=fileobj, custom_context=True, dockerfile=dockerfile_name,
+                    tag=self.request.tags[0] if self.request.tags else None,
+                    rm=True, forcerm=True, decode=True,
+                    nocache=self.request.no_cache, pull=self.request.pull,
+                    buildargs=dict(self.request.build_args) or None,
+                    target=self.request.target or None,
+                )
+                first = next(raw, None)  # a pre-stream daemon error raises here
+            except docker.errors.APIError as exc:
+                yield BuildFailed(0, self._clock(), explain_api_error(exc), None,
+                                  parse_error_line(str(exc.explanation or "")))
+                return
+            assert self._response is not None
+            with self._lock:
+                self._stream = CancellableStream(raw, self._response)
+                cancelled_early = self._cancelled
+            if cancelled_early:
+                _close_quietly(self._stream)
+            pending = [first] if first is not None and not cancelled_early else []
+            for obj in _chain(pending, self._stream):
+                for event in parser.feed(obj):
+                    if isinstance(event, ContainerStarted):
+                        running.add(event.container_id)
+                    elif isinstance(event, ContainerRemoved):
+                        running.discard(event.container_id)
+                    yield event
+            if self._cancelled:
+                removed = _remove_leftovers(self.engine, running)
+                yield BuildCancelled(parser.step, self._clock(), tuple(removed))
+                return
+            final = parser.finish()
+            if parser.failure is not None and running:
+                _remove_leftovers(self.engine, running)
+            for event in final:
+                yield event
+            for extra in self.request.tags[1:] if parser.failure is None else ():
+                repo, tag = split_tag(extra)
+                api.tag(parser.final_id or parser.built_id, repo, tag)
+        finally:
+            fileobj.close()
+            api.close()
+
+
+def _chain(first: list[dict[str, Any]], rest: CancellableStream) -> Iterator[dict[str, Any]]:
+    yield from first
+    yield from rest
+
+
+def _close_quietly(stream: CancellableStream) -> None:
+    try:
+        stream.close()
+    except Exception:  # noqa: BLE001 - the socket may already be gone; cancelling still holds
+        pass
+
+
+def _remove_leftovers(engine: Engine, container_ids: set[str]) -> list[str]:
+    """Wait for the daemon to drop the step containers, then remove stragglers."""
+    if not container_ids:
+        return []
+    api = engine.new_client(timeout=30)
+    removed: list[str] = []
+    try:
+        deadline = time.monotonic() + LEFTOVER_WAIT_S
+        remaining = set(container_ids)
+        while remaining and time.monotonic() < deadline:
+            for cid in list(remaining):
+                if not api.containers(all=True, filters={"id": cid}):
+                    remaining.discard(cid)
+            if remaining:
+                time.sleep(0.2)
+        for cid in remaining:
+            try:
+                api.remove_container(cid, force=True, v=True)
+                removed.append(cid)
+            except docker.errors.NotFound:
+                pass
+    except (docker.errors.DockerException, requests.RequestException):
+        pass  # the engine went away; nothing more we can do from here
+    finally:
+        api.close()
+    return removed

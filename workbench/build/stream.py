@@ -1,0 +1,186 @@
+"""Parse the classic builder's stream (``APIClient.build(decode=True)``).
+
+The ``stream`` texts are not line-aligned, so text is buffered until a
+newline. RUN's stderr arrives wrapped in ``ESC[91m`` … ``ESC[0m``, and the
+reset often lands at the start of the next daemon line, so colour state is
+tracked across chunks. Errors arrive inside an HTTP-200 stream: a stream
+that ends without a success line is a failure, never a success.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+from workbench.build.events import (
+    BuildEvent,
+    BuildFailed,
+    BuildSucceeded,
+    ContainerRemoved,
+    ContainerStarted,
+    DaemonWarning,
+    LayerCommitted,
+    OutputLine,
+    PullProgress,
+    StageFinished,
+    StepStarted,
+    UsingCache,
+)
+
+_STEP = re.compile(r"^Step (\d+)/(\d+) : ?(.*)$", re.S)
+_RUNNING = re.compile(r"^ ---> Running in ([0-9a-f]{12,64})\s*$")
+_REMOVED_NEW = re.compile(r"^ ---> Removed intermediate container ([0-9a-f]{12,64})\s*$")
+_REMOVED_OLD = re.compile(r"^Removing intermediate container ([0-9a-f]{12,64})\s*$")
+_LAYER = re.compile(r"^ ---> ([0-9a-f]{12,64})\s*$")
+_CACHE = re.compile(r"^ ---> Using cache\s*$")
+_WARNING = re.compile(r"^ ---> \[Warning\] (.*)$")
+_BUILT = re.compile(r"^Successfully built ([0-9a-f]{12,64})\s*$")
+_TAGGED = re.compile(r"^Successfully tagged (\S+)\s*$")
+_COLOUR = re.compile(r"(\x1b\[91m|\x1b\[0m)")
+
+_DAEMON_PREFIXES = (" ---> ", "Step ", "Removing intermediate container ",
+                    "Successfully built ", "Successfully tagged ")
+
+STDERR_ON = "\x1b[91m"
+STDERR_OFF = "\x1b[0m"
+
+
+class BuildStreamParser:
+    """Feed decoded stream objects in; typed events come out."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._buffer = ""
+        self._buffer_has_stderr = False
+        self._in_stderr = False
+        self._held = ""  # the start of a colour code whose end is in the next chunk
+        self.step = 0
+        self.total = 0
+        self.built_id: str | None = None
+        self.final_id: str | None = None
+        self.tags: list[str] = []
+        self.failure: BuildFailed | None = None
+
+    def feed(self, obj: Mapping[str, Any]) -> list[BuildEvent]:
+        events: list[BuildEvent] = []
+        if "stream" in obj:
+            events.extend(self._feed_text(str(obj["stream"])))
+        if "errorDetail" in obj or "error" in obj:
+            events.extend(self._flush())
+            detail = obj.get("errorDetail") or {}
+            message = str(detail.get("message") or obj.get("error") or "unknown error")
+            code = detail.get("code")
+            failed = BuildFailed(self.step, self._clock(), message.strip(),
+                                 int(code) if isinstance(code, int) else None)
+            self.failure = failed
+            events.append(failed)
+        if "status" in obj:
+            detail = obj.get("progressDetail") or {}
+            events.append(PullProgress(
+                self.step, self._clock(), str(obj.get("id", "")), str(obj["status"]),
+                _int_or_none(detail.get("current")), _int_or_none(detail.get("total")),
+            ))
+        aux = obj.get("aux")
+        if isinstance(aux, dict) and isinstance(aux.get("ID"), str):
+            self.final_id = aux["ID"]
+            events.append(StageFinished(self.step, self._clock(), aux["ID"]))
+        return events
+
+    def feed_all(self, objs: Iterable[Mapping[str, Any]]) -> Iterator[BuildEvent]:
+        for obj in objs:
+            yield from self.feed(obj)
+        yield from self.finish()
+
+    def finish(self) -> list[BuildEvent]:
+        """End of stream: flush, then say how the build ended."""
+        events = self._flush()
+        if self.failure is not None:
+            return events
+        image_id = self.final_id or self.built_id
+        if image_id and self.built_id is not None:
+            events.append(BuildSucceeded(self.step, self._clock(), image_id, tuple(self.tags)))
+        else:
+            failed = BuildFailed(
+                self.step, self._clock(),
+                "The engine ended the build without reporting success "
+                "(the connection was lost or the engine stopped).", None)
+            self.failure = failed
+            events.append(failed)
+        return events
+
+    def _feed_text(self, text: str) -> list[BuildEvent]:
+        events: list[BuildEvent] = []
+        text = self._held + text
+        self._held = ""
+        # A colour code split across two chunks must not leak into the text.
+        cut = text.rfind("\x1b")
+        if cut != -1 and cut > len(text) - len(STDERR_ON) and (
+                STDERR_ON.startswith(text[cut:]) or STDERR_OFF.startswith(text[cut:])):
+            text, self._held = text[:cut], text[cut:]
+        # Output that ended without a newline must not swallow the daemon's
+        # next line: the builder's own lines always start a new message.
+        if self._buffer and text.removeprefix(STDERR_OFF).startswith(_DAEMON_PREFIXES):
+            events.extend(self._flush())
+        for piece in _COLOUR.split(text):
+            if piece == STDERR_ON:
+                self._in_stderr = True
+                continue
+            if piece == STDERR_OFF:
+                self._in_stderr = False
+                if self._buffer_has_stderr:  # one stderr write ends here
+                    events.extend(self._flush())
+                continue
+            while piece:
+                head, newline, piece = piece.partition("\n")
+                if head:
+                    self._buffer += head
+                    self._buffer_has_stderr |= self._in_stderr
+                if newline:
+                    events.extend(self._line(self._buffer, self._buffer_has_stderr))
+                    self._buffer = ""
+                    self._buffer_has_stderr = False
+        return events
+
+    def _flush(self) -> list[BuildEvent]:
+        if self._held:
+            self._buffer += self._held
+            self._held = ""
+        if not self._buffer:
+            return []
+        line, err = self._buffer, self._buffer_has_stderr
+        self._buffer, self._buffer_has_stderr = "", False
+        return self._line(line, err)
+
+    def _line(self, line: str, is_stderr: bool) -> list[BuildEvent]:
+        now = self._clock()
+        line = line.rstrip("\r")
+        if is_stderr:
+            return [OutputLine(self.step, now, line, "stderr")]
+        if m := _STEP.match(line):
+            self.step, self.total = int(m.group(1)), int(m.group(2))
+            return [StepStarted(self.step, now, self.total, m.group(3).strip())]
+        if _CACHE.match(line):
+            return [UsingCache(self.step, now)]
+        if m := _RUNNING.match(line):
+            return [ContainerStarted(self.step, now, m.group(1))]
+        if m := _REMOVED_NEW.match(line) or _REMOVED_OLD.match(line):
+            return [ContainerRemoved(self.step, now, m.group(1))]
+        if m := _LAYER.match(line):
+            return [LayerCommitted(self.step, now, m.group(1))]
+        if m := _WARNING.match(line):
+            return [DaemonWarning(self.step, now, m.group(1))]
+        if m := _BUILT.match(line):
+            self.built_id = m.group(1)
+            return []
+        if m := _TAGGED.match(line):
+            self.tags.append(m.group(1))
+            return []
+        if line.startswith("[Warning] "):
+            return [DaemonWarning(self.step, now, line.removeprefix("[Warning] "))]
+        return [OutputLine(self.step, now, line, "stdout")]
+
+
+def _int_or_none(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) else None
