@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -120,10 +121,9 @@ def _chain(first: list[dict[str, Any]], rest: CancellableStream) -> Iterator[dic
 
 
 def _close_quietly(stream: CancellableStream) -> None:
-    try:
+    # The socket may already be gone; the build is cancelled either way.
+    with contextlib.suppress(Exception):
         stream.close()
-    except Exception:  # noqa: BLE001 - the socket may already be gone; cancelling still holds
-        pass
 
 
 def _remove_leftovers(engine: Engine, container_ids: set[str]) -> list[str]:
