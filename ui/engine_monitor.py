@@ -96,7 +96,7 @@ class EngineMonitor(QObject):
         engine = self.engine
         if engine is None:
             return
-        job = self._tasks.call(engine.api.ping, description="Checking the engine",
+        job = self._tasks.call(engine.ping, description="Checking the engine",
                                report_errors=False)
         job.failed.connect(lambda message, _exc: self.report_lost(
             f"The Docker engine stopped answering ({message})"))

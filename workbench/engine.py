@@ -222,6 +222,11 @@ class Engine:
             version=self.info.api_version, timeout=timeout, **self.endpoint.client_kwargs()
         )
 
+    def ping(self) -> None:
+        """Raise if the engine stopped answering."""
+        _check_unix_socket(self.endpoint.host, CONNECT_TIMEOUT_S)
+        self.api.ping()
+
     def close(self) -> None:
         self.api.close()
 

@@ -8,6 +8,7 @@ which the tests do not need more than.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import shutil
@@ -46,10 +47,37 @@ class EngineHandle:
             self.process.kill()
             self.process.wait(timeout=10)
         if self.root is not None:
+            # A killed dockerd leaves containerd, shims and containers running.
+            _kill_processes_using(self.root)
             # overlay mounts under the data root must go before the folder can.
             subprocess.run(["umount", "-R", str(self.root / "data")], check=False,
                            capture_output=True)
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _kill_processes_using(root: Path) -> None:
+    """SIGKILL every process whose command line names ``root``, and their descendants."""
+    parents: dict[int, int] = {}
+    marked: set[int] = set()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        parents[int(proc.name)] = ppid
+        if str(root) in cmdline and int(proc.name) != os.getpid():
+            marked.add(int(proc.name))
+    grew = True
+    while grew:
+        children = {pid for pid, ppid in parents.items() if ppid in marked} - marked
+        grew = bool(children)
+        marked |= children
+    for pid in marked:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def die_with_parent() -> None:
@@ -70,6 +98,7 @@ def _install_docker_io() -> None:
 
 
 def start_engine() -> EngineHandle:
+    """The engine that answers as the CLI would resolve it, else a private one."""
     try:
         engine = connect()
     except EngineUnavailable:
@@ -78,7 +107,11 @@ def start_engine() -> EngineHandle:
         host = engine.endpoint.host
         engine.close()
         return EngineHandle(docker_host=host, private=False, env={"DOCKER_HOST": host})
+    return start_private_engine()
 
+
+def start_private_engine() -> EngineHandle:
+    """A dockerd of the tests' own, which a test may also kill."""
     if shutil.which("dockerd") is None:
         _install_docker_io()
     if os.geteuid() != 0:

@@ -130,6 +130,10 @@ def _remove_leftovers(engine: Engine, container_ids: set[str]) -> list[str]:
     """Wait for the daemon to drop the step containers, then remove stragglers."""
     if not container_ids:
         return []
+    try:
+        engine.ping()
+    except (ConnectionError, docker.errors.DockerException, requests.RequestException):
+        return []  # the engine itself is gone: it took its containers' state with it
     api = engine.new_client(timeout=30)
     removed: list[str] = []
     try:
