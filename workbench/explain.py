@@ -50,3 +50,65 @@ def explain(exc: BaseException) -> str:
 def is_connection_lost(exc: BaseException) -> bool:
     """True when the failure means the engine itself is gone, not just this call."""
     return isinstance(exc, requests.exceptions.ConnectionError | ConnectionError)
+
+
+_RUN_FAILED = re.compile(r"The command '(.*)' returned a non-zero code: (\d+)", re.S)
+_COPY_MISSING = re.compile(
+    r"(COPY|ADD) failed: (?:file not found in build context or excluded by \.dockerignore: )?"
+    r"stat (\S+): file does not exist")
+_PULL_DENIED = re.compile(r"pull access denied for ([^,]+)|manifest for (\S+) not found|"
+                          r"repository (\S+) not found", re.I)
+
+
+def explain_build_failure(message: str, exit_code: int | None, context_dir: str,
+                          last_output: list[str] | None = None) -> str:
+    """A failed build step in plain words, with the fix. The daemon's text stays visible."""
+    if m := _RUN_FAILED.search(message):
+        command = m.group(1).removeprefix("/bin/sh -c ")
+        tail = ""
+        if last_output:
+            tail = " Its last output: " + " / ".join(line.strip() for line in last_output[-3:])
+        return (f"RUN exited with code {m.group(2)}: the command `{command}` failed inside "
+                f"the temporary container.{tail} Fix the command; to try it by hand, run the "
+                "previous step's image with `docker run --rm -it <image> sh`.")
+    if m := _COPY_MISSING.search(message):
+        return (f"{m.group(1)} failed: “{m.group(2)}” is not in the build context folder "
+                f"{context_dir} (or .dockerignore leaves it out). Put the file in that folder, "
+                "or choose the folder that has it as the context.")
+    if m := _PULL_DENIED.search(message):
+        image = next(g for g in m.groups() if g)
+        return (f"The base image {image} could not be pulled: the name or tag does not exist, "
+                "or the registry needs `docker login`. Check the FROM line. "
+                f"(Engine: {message})")
+    if "no space left on device" in message:
+        return (f"The engine ran out of disk space ({message}). Remove unused images "
+                "(`docker image prune`) and build again.")
+    if "without reporting success" in message:
+        return (f"{message} The connection to the engine was lost during the build: it "
+                "stopped or restarted. Start it again, then rebuild.")
+    if "requires BuildKit" in message or "BuildKit" in message:
+        return (f"{message}. This app uses the engine's classic builder, which refuses "
+                "BuildKit-only syntax: remove it or rewrite the step.")
+    return message
+
+
+def explain_pull_message(message: str) -> str:
+    """A pull's error line from the daemon, with what to do about it."""
+    text = message.strip().rstrip(".")
+    low = text.lower()
+    if "manifest unknown" in low or "not found" in low:
+        return (f"{text}. The registry has no such image or tag: check the name and the tag "
+                "(the picker's tag list shows what exists).")
+    if "unauthorized" in low or "authentication required" in low or "access denied" in low:
+        return (f"{text}. The registry refused access: log in with `docker login <registry>` "
+                "(the app uses the same credentials) or check the repository name.")
+    if "no matching manifest" in low:
+        return (f"{text}. The image is not published for this engine's platform; pick "
+                "another tag or image.")
+    if "no space left on device" in low:
+        return (f"{text}. The engine's disk is full: remove unused images "
+                "(`docker image prune`) and pull again.")
+    if "connection refused" in low or "no such host" in low or "timeout" in low:
+        return (f"{text}. The engine could not reach the registry: check the network, "
+                "a proxy, or the registry's address.")
+    return text
