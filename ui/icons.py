@@ -21,5 +21,7 @@ def icon(name: str) -> QIcon:
         "browse": "mdi6.folder-search-outline",
         "new": "mdi6.file-document-plus-outline",
         "command": "mdi6.console",
+        "history": "mdi6.history",
+        "copy": "mdi6.content-copy",
     }
     return QIcon(qtawesome.icon(names[name]))

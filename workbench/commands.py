@@ -17,8 +17,12 @@ def build_command(request: BuildRequest) -> str:
         parts += ["-t", tag]
     for key, value in request.build_args.items():
         parts += ["--build-arg", f"{key}={value}"]
+    for key, value in request.labels.items():
+        parts += ["--label", f"{key}={value}"]
     if request.target:
         parts += ["--target", request.target]
+    if request.platform:
+        parts += ["--platform", request.platform]
     if request.no_cache:
         parts.append("--no-cache")
     if request.pull:

@@ -99,8 +99,10 @@ def test_build_shows_live_steps_and_the_new_image(
     assert max(b - a for a, b in itertools.pairwise(ticks)) < 0.5
     assert any(i.startswith("RUN") for i in seen_running), "the RUN step was shown while running"
     steps = window.build_panel.steps
-    assert [steps.data(steps.index(r, 0)) for r in range(steps.rowCount())] == [
+    assert [steps.data(steps.index_of_step(r, 0)) for r in range(len(steps.steps))] == [
         "Step 1/3", "Step 2/3", "Step 3/3"]
+    assert steps.rowCount() == 1  # one stage
+    assert steps.data(steps.index(0, 0)).startswith("Stage 1")
     assert statuses(window) == [StepStatus.DONE] * 3
     assert steps.steps[1].lines == [("building", "stdout")]
     assert "Built" in window.build_panel.message.text()
@@ -133,7 +135,7 @@ def test_failed_build_shows_the_daemon_error_and_marks_the_line(
     marks = window.editor.extraSelections()
     assert [m.cursor.blockNumber() + 1 for m in marks] == [3]
     selected = window.build_panel.timeline.selectionModel().selectedRows()
-    assert [i.row() for i in selected] == [1]
+    assert [window.build_panel.steps.step_of(i) for i in selected] == [1]
     assert window.build_panel.log.all_text() == "oops"
     assert not new_containers(engine_api, containers_before)
 

@@ -34,11 +34,11 @@ def test_steps_model_follows_a_real_build(qtmodeltester: ModelTester) -> None:
     for event in events:  # one at a time, as a slow stream would deliver them
         model.apply([event])
     assert [s.status for s in model.steps] == [StepStatus.DONE] * 3
-    assert model.data(model.index(1, StepsModel.COL_STEP)) == "Step 2/3"
-    assert model.data(model.index(1, StepsModel.COL_LINES)) == "2"
-    container = model.data(model.index(1, StepsModel.COL_CONTAINER))
+    assert model.data(model.index_of_step(1, StepsModel.COL_STEP)) == "Step 2/3"
+    assert model.data(model.index_of_step(1, StepsModel.COL_LINES)) == "2"
+    container = model.data(model.index_of_step(1, StepsModel.COL_CONTAINER))
     assert container.endswith("(removed)") and len(container.split()[0]) == 12
-    assert len(model.data(model.index(1, StepsModel.COL_LAYER))) == 12
+    assert len(model.data(model.index_of_step(1, StepsModel.COL_LAYER))) == 12
     qtmodeltester.check(model)
 
 
@@ -48,12 +48,12 @@ def test_steps_model_marks_the_failed_and_cached_steps(qtmodeltester: ModelTeste
     qtmodeltester.check(model)
     assert [s.status for s in model.steps] == [StepStatus.DONE, StepStatus.FAILED]
     assert model.failed_row() == 1
-    assert "non-zero code: 3" in model.data(model.index(1, 0), Qt.ItemDataRole.ToolTipRole)
+    assert "non-zero code: 3" in model.data(model.index_of_step(1, 0), Qt.ItemDataRole.ToolTipRole)
     cached = StepsModel()
     cached.apply(recorded_events("success-cached"))
     assert [s.status for s in cached.steps] == [StepStatus.DONE, StepStatus.CACHED,
                                                 StepStatus.CACHED]
-    assert cached.data(cached.index(1, 0), Role.STATUS) == "cached"
+    assert cached.data(cached.index_of_step(1, 0), Role.STATUS) == "cached"
 
 
 def test_log_model_shows_one_step_and_grows(qtmodeltester: ModelTester) -> None:

@@ -12,8 +12,31 @@ from ui.roles import Role
 from ui.timeline.steps import StepsModel
 
 Index = QModelIndex | QPersistentModelIndex
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_STDERR = QBrush(QColor("#c62828"))
+ANSI = re.compile(r"\x1b\[([0-9;]*)([A-Za-z])")
+_STDERR = QColor("#c62828")
+# The 16 standard terminal colours, readable on a light background.
+_SGR = {30: "#212121", 31: "#c62828", 32: "#2e7d32", 33: "#f9a825", 34: "#1565c0",
+        35: "#8e24aa", 36: "#00838f", 37: "#757575", 90: "#616161", 91: "#e53935",
+        92: "#43a047", 93: "#fdd835", 94: "#1e88e5", 95: "#ab47bc", 96: "#00acc1",
+        97: "#9e9e9e"}
+
+
+def strip_ansi(text: str) -> str:
+    return ANSI.sub("", text)
+
+
+def line_colour(text: str) -> QColor | None:
+    """The last foreground colour a line sets (whole-line colouring keeps painting cheap)."""
+    colour: QColor | None = None
+    for m in ANSI.finditer(text):
+        if m.group(2) != "m":
+            continue
+        for code in (int(c) for c in m.group(1).split(";") if c.isdigit()):
+            if code in _SGR:
+                colour = QColor(_SGR[code])
+            elif code in (0, 39):
+                colour = None
+    return colour
 
 
 class StepLogModel(QAbstractListModel):
@@ -59,12 +82,42 @@ class StepLogModel(QAbstractListModel):
             return None
         text, stream = self._lines()[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return _ANSI.sub("", text)
-        if role == Qt.ItemDataRole.ForegroundRole and stream == "stderr":
-            return _STDERR
+            return strip_ansi(text)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            colour = line_colour(text)
+            if colour is None and stream == "stderr":
+                colour = _STDERR
+            return QBrush(colour) if colour is not None else None
         if role == Role.STREAM:
             return stream
         return None
 
+    def find(self, needle: str, after: int) -> int | None:
+        """The next line (wrapping) containing ``needle``, case-insensitive."""
+        if not needle or not self._shown:
+            return None
+        lines = self._lines()
+        low = needle.lower()
+        for offset in range(1, self._shown + 1):
+            row = (after + offset) % self._shown
+            if low in strip_ansi(lines[row][0]).lower():
+                return row
+        return None
+
+    def text_of(self, rows: list[int]) -> str:
+        lines = self._lines()
+        return "\n".join(strip_ansi(lines[r][0]) for r in sorted(rows) if r < self._shown)
+
     def all_text(self) -> str:
-        return "\n".join(_ANSI.sub("", t) for t, _ in self._lines()[: self._shown])
+        return self.text_of(list(range(self._shown)))
+
+
+def whole_log(steps: StepsModel) -> str:
+    """Every step with its output, as a text file a user would save or paste."""
+    out = [strip_ansi(t) for t, _ in steps.preamble]
+    for step in steps.steps:
+        out.append(f"Step {step.number}/{step.total} : {step.instruction}   [{step.status.value}]")
+        out.extend(f"    {strip_ansi(t)}" for t, _ in step.lines)
+        if step.error:
+            out.append(f"    ERROR: {step.error}")
+    return "\n".join(out) + "\n"

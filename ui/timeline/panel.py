@@ -1,12 +1,14 @@
-"""The build panel: context, tag, Build / Cancel, the step list and a step's output."""
+"""The build panel: context, tags, options, Build / Rebuild / Cancel, the timeline and log."""
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -17,25 +19,32 @@ from PySide6.QtWidgets import (
     QListView,
     QPushButton,
     QSplitter,
-    QTableView,
+    QToolButton,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
 from ui.context import AppContext
 from ui.icons import icon
-from ui.timeline.log import StepLogModel
-from ui.timeline.steps import StepsModel
+from ui.timeline.bars import TimelineBarDelegate
+from ui.timeline.history import HistoryDialog
+from ui.timeline.log import StepLogModel, whole_log
+from ui.timeline.options import BuildOptionsWidget
+from ui.timeline.steps import StepsModel, StepStatus
 from ui.worker import Job
 from workbench.build.events import BuildCancelled, BuildEvent, BuildFailed, BuildSucceeded
+from workbench.build.history import BuildRecord, HistoryStore, StepRecord
+from workbench.build.options import OptionsStore
 from workbench.build.request import BuildRequest
 from workbench.build.runner import BuildRun
 from workbench.commands import build_command
 from workbench.dockerfile import Document
-from workbench.explain import is_connection_lost
+from workbench.explain import explain_build_failure, is_connection_lost
 from workbench.formatting import format_duration
 
 DEFAULT_TAG = "hello:latest"
+Factory = Callable[[], tuple[BuildRequest, Document]]
 
 
 class BuildPanel(QWidget):
@@ -45,11 +54,13 @@ class BuildPanel(QWidget):
     buildSucceeded(str, list): image id and tags.
     buildEnded(): any outcome.
     stepFailed(int, str): the Dockerfile line of the failed step and the error.
+    stepLinesSelected(int, int): the user picked a step; its first and last Dockerfile line.
     """
 
     buildSucceeded = Signal(str, list)
     buildEnded = Signal()
     stepFailed = Signal(int, str)
+    stepLinesSelected = Signal(int, int)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,10 +68,26 @@ class BuildPanel(QWidget):
         self._ctx = ctx
         self._job: Job | None = None
         self._document: Document | None = None
+        self._request: BuildRequest | None = None
+        self._last_request: tuple[BuildRequest, Document] | None = None
         self._engine_reason = "Looking for a Docker engine…"
         self._follow = True
+        self._started_wall = 0.0
+        self._dockerfile_key = ""
+        self.request_factory: Factory | None = None
+        self.options_store = OptionsStore(ctx.dirs.data / "build-options.json")
+        self.history = HistoryStore(ctx.dirs.data / "build-history.jsonl")
 
-        self.context_edit = QLineEdit(str(ctx.scratch_context))
+        self._make_fields()
+        self._make_buttons()
+        self._make_timeline()
+        self._make_log()
+        self._layout()
+        self._update_buttons()
+
+    # --- construction ----------------------------------------------------
+    def _make_fields(self) -> None:
+        self.context_edit = QLineEdit(str(self._ctx.scratch_context))
         self.context_edit.setObjectName("contextPathEdit")
         self.context_edit.setAccessibleName("Build context folder")
         self.context_edit.setToolTip(
@@ -72,26 +99,48 @@ class BuildPanel(QWidget):
         self.browse_button.clicked.connect(self._browse)
         self.tag_edit = QLineEdit(DEFAULT_TAG)
         self.tag_edit.setObjectName("buildTagEdit")
-        self.tag_edit.setAccessibleName("Image name and tag")
-        self.tag_edit.setPlaceholderText("e.g. magicnc7/hello:latest")
-        self.tag_edit.setToolTip("Like docker build -t user/repo:version")
+        self.tag_edit.setAccessibleName("Image name and tags")
+        self.tag_edit.setPlaceholderText("e.g. magicnc7/hello:latest (several: separate by spaces)")
+        self.tag_edit.setToolTip("Like docker build -t user/repo:version; several tags at once "
+                                 "are separated by spaces")
+        self.options = BuildOptionsWidget()
+        self.options.hide()
+        self.options_toggle = QToolButton()
+        self.options_toggle.setObjectName("buildOptionsToggle")
+        self.options_toggle.setAccessibleName("Show the build options")
+        self.options_toggle.setText("Options")
+        self.options_toggle.setCheckable(True)
+        self.options_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.options_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.options_toggle.toggled.connect(self._toggle_options)
 
-        self.build_button = QPushButton(icon("build"), "Build")
-        self.build_button.setObjectName("buildButton")
-        self.build_button.setAccessibleName("Build the image")
+    def _make_buttons(self) -> None:
+        def button(name: str, text: str, icon_name: str, accessible: str) -> QPushButton:
+            b = QPushButton(icon(icon_name), text)
+            b.setObjectName(name)
+            b.setAccessibleName(accessible)
+            return b
+
+        self.build_button = button("buildButton", "Build", "build", "Build the image")
         self.build_button.setShortcut("Ctrl+B")
         self.build_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton(icon("cancel"), "Cancel")
-        self.cancel_button.setObjectName("cancelBuildButton")
-        self.cancel_button.setAccessibleName("Cancel the build")
-        self.cancel_button.setEnabled(False)
+        self.rebuild_button = button("rebuildButton", "Rebuild", "refresh",
+                                     "Repeat the last build")
+        self.rebuild_button.setToolTip("Repeat the last build exactly (same text and options)")
+        self.rebuild_button.clicked.connect(self.rebuild)
+        self.cancel_button = button("cancelBuildButton", "Cancel", "cancel", "Cancel the build")
         self.cancel_button.clicked.connect(self.cancel)
-        self.command_button = QPushButton(icon("command"), "Show command")
-        self.command_button.setObjectName("showBuildCommandButton")
-        self.command_button.setAccessibleName("Show the equivalent docker command")
+        self.history_button = button("buildHistoryButton", "History", "history",
+                                     "Show past builds")
+        self.history_button.clicked.connect(self.show_history)
+        self.command_button = button("showBuildCommandButton", "Show command", "command",
+                                     "Show the equivalent docker command")
         self.command_button.setToolTip("The docker CLI command this build is equal to")
-        self.command_button.clicked.connect(self._show_command)
-
+        self.command_action = QAction(icon("command"), "Show build command", self)
+        self.command_action.setObjectName("showBuildCommandAction")
+        self.command_action.triggered.connect(self._show_command)
+        self.command_button.clicked.connect(self.command_action.trigger)
+        self.addAction(self.command_action)
         self.message = QLabel()
         self.message.setObjectName("buildMessage")
         self.message.setAccessibleName("Build result")
@@ -99,34 +148,68 @@ class BuildPanel(QWidget):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.hide()
 
+    def _make_timeline(self) -> None:
         self.steps = StepsModel(self)
-        self.timeline = QTableView()
+        self.timeline = QTreeView()
         self.timeline.setObjectName("buildTimeline")
         self.timeline.setAccessibleName("Build steps")
         self.timeline.setModel(self.steps)
         self.timeline.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.timeline.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.timeline.verticalHeader().hide()
+        self.timeline.setUniformRowHeights(True)
+        self.timeline.setRootIsDecorated(True)
         self.timeline.setWordWrap(False)
-        header = self.timeline.horizontalHeader()
+        self.timeline.setItemDelegateForColumn(StepsModel.COL_TIMELINE,
+                                               TimelineBarDelegate(self.timeline))
+        header = self.timeline.header()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(StepsModel.COL_INSTRUCTION, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(StepsModel.COL_TIMELINE, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(StepsModel.COL_TIMELINE, 160)
+        header.setStretchLastSection(False)
         self.timeline.selectionModel().selectionChanged.connect(self._on_step_selected)
         self.timeline.clicked.connect(self._on_step_clicked)
+        self.steps.rowsInserted.connect(lambda parent, *_: self.timeline.expand(parent)
+                                        if parent.isValid() else None)
+        self._tick = QTimer(self)
+        self._tick.setInterval(100)  # also turns the running step's spinner
+        self._tick.timeout.connect(self.steps.tick)
 
+    def _make_log(self) -> None:
         self.log = StepLogModel(self.steps, self)
         self.log_view = QListView()
         self.log_view.setObjectName("buildLog")
         self.log_view.setAccessibleName("Output of the selected step")
         self.log_view.setModel(self.log)
         self.log_view.setUniformItemSizes(True)
+        self.log_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.log_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.log.rowsInserted.connect(self._scroll_log)
+        self._at_bottom = True
+        self.log.rowsAboutToBeInserted.connect(self._remember_tail)
+        self.log.rowsInserted.connect(self._follow_tail)
+        self.log.modelReset.connect(self.log_view.scrollToBottom)
+        copy = QAction("Copy", self.log_view)
+        copy.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
+        copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.triggered.connect(self.copy_selected_lines)
+        self.log_view.addAction(copy)
+        self.search_edit = QLineEdit()
+        self.search_edit.setObjectName("buildLogSearch")
+        self.search_edit.setAccessibleName("Search the step's output")
+        self.search_edit.setPlaceholderText("Find in output (Enter: next)")
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.returnPressed.connect(self.find_next)
+        self.copy_button = QPushButton(icon("copy"), "Copy")
+        self.copy_button.setObjectName("copyLogButton")
+        self.copy_button.setAccessibleName("Copy the output")
+        self.copy_button.setToolTip("Copy the selected lines, or the whole step if none")
+        self.copy_button.clicked.connect(self.copy_selected_lines)
+        self.save_button = QPushButton(icon("save"), "Save log…")
+        self.save_button.setObjectName("saveLogButton")
+        self.save_button.setAccessibleName("Save the whole build log to a file")
+        self.save_button.clicked.connect(self.save_log)
 
-        self._tick = QTimer(self)
-        self._tick.setInterval(250)
-        self._tick.timeout.connect(self.steps.tick)
-
+    def _layout(self) -> None:
         form = QFormLayout()
         context_row = QHBoxLayout()
         context_row.addWidget(self.context_edit, 1)
@@ -134,24 +217,34 @@ class BuildPanel(QWidget):
         form.addRow("Context folder:", context_row)
         form.addRow("Image name:", self.tag_edit)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.build_button)
-        buttons.addWidget(self.cancel_button)
+        for b in (self.build_button, self.rebuild_button, self.cancel_button):
+            buttons.addWidget(b)
+        buttons.addWidget(self.options_toggle)
         buttons.addStretch(1)
+        buttons.addWidget(self.history_button)
         buttons.addWidget(self.command_button)
+        log_bar = QHBoxLayout()
+        log_bar.addWidget(self.search_edit, 1)
+        log_bar.addWidget(self.copy_button)
+        log_bar.addWidget(self.save_button)
+        log_box = QWidget()
+        log_layout = QVBoxLayout(log_box)
+        log_layout.setContentsMargins(0, 0, 0, 0)
+        log_layout.addLayout(log_bar)
+        log_layout.addWidget(self.log_view, 1)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.timeline)
-        splitter.addWidget(self.log_view)
-        splitter.setSizes([200, 160])
+        splitter.addWidget(log_box)
+        splitter.setSizes([220, 160])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
         layout.addLayout(buttons)
+        layout.addWidget(self.options)
         layout.addWidget(self.message)
         layout.addWidget(splitter, 1)
-        self.request_factory: Callable[[], tuple[BuildRequest, Document]] | None = None
-        self._update_buttons()
 
-    # --- state ---------------------------------------------------------
+    # --- state -----------------------------------------------------------
     @property
     def is_building(self) -> bool:
         return self._job is not None
@@ -167,6 +260,7 @@ class BuildPanel(QWidget):
     def _update_buttons(self) -> None:
         can_build = not self._engine_reason and self._job is None
         self.build_button.setEnabled(can_build)
+        self.rebuild_button.setEnabled(can_build and self._last_request is not None)
         if self._engine_reason:
             self.build_button.setToolTip(f"Build is unavailable: {self._engine_reason}")
         elif self._job is not None:
@@ -174,6 +268,11 @@ class BuildPanel(QWidget):
         else:
             self.build_button.setToolTip("Build the editor's Dockerfile (Ctrl+B)")
         self.cancel_button.setEnabled(self._job is not None)
+
+    def _toggle_options(self, shown: bool) -> None:
+        self.options.setVisible(shown)
+        self.options_toggle.setArrowType(Qt.ArrowType.DownArrow if shown
+                                         else Qt.ArrowType.RightArrow)
 
     def context_dir(self) -> Path:
         return Path(self.context_edit.text()).expanduser()
@@ -188,21 +287,62 @@ class BuildPanel(QWidget):
             self.set_context_dir(chosen)
 
     def tags(self) -> tuple[str, ...]:
-        return tuple(t for t in self.tag_edit.text().split() if t)
+        return tuple(dict.fromkeys(t for t in self.tag_edit.text().split() if t))
 
-    # --- running -------------------------------------------------------
+    def set_document(self, document: Document) -> None:
+        """The editor's text changed: refresh the stages and ARGs the options offer."""
+        self.options.set_document(document)
+
+    def set_dockerfile_key(self, key: str) -> None:
+        """A Dockerfile was opened or saved: bring back the options last used with it."""
+        self._dockerfile_key = key
+        job = self._ctx.tasks.call(self.options_store.load, key,
+                                   description="Reading the build options")
+        job.succeeded.connect(lambda options: self.options.apply(options)
+                              if options is not None else None)
+
+    # --- running ---------------------------------------------------------
+    def current_request(self) -> tuple[BuildRequest, Document] | None:
+        if self.request_factory is None:
+            return None
+        request, document = self.request_factory()
+        try:
+            options = self.options.options()
+        except ValueError:
+            self.options_toggle.setChecked(True)
+            return None
+        request = dataclasses.replace(
+            request, build_args=options.build_args, target=options.target,
+            no_cache=options.no_cache, pull=options.pull, labels=options.labels,
+            platform=options.platform)
+        return request, document
+
     @Slot()
     def start(self) -> None:
-        if self.request_factory is not None:
-            self.run(*self.request_factory())
+        current = self.current_request()
+        if current is not None:
+            self.run(*current)
+
+    @Slot()
+    def rebuild(self) -> None:
+        if self._last_request is not None:
+            self.run(*self._last_request)
 
     def run(self, request: BuildRequest, document: Document) -> None:
         engine = self._ctx.engine.engine
         if engine is None or self._job is not None:
             return
         self._document = document
+        self._request = request
+        self._last_request = (request, document)
         self._follow = True
+        self._started_wall = time.time()
         self.steps.clear()
+        key = self._dockerfile_key or str(request.dockerfile_path or "")
+        self._save_options(key, request)
+        previous = self._ctx.tasks.call(self.history.previous, key,
+                                        description="Reading the build history")
+        previous.succeeded.connect(self._on_previous)
         self._show_message("Sending the build context to the engine…", "info")
         job = self._ctx.tasks.stream(lambda: BuildRun(engine, request),
                                      description="Building the image", report_errors=False)
@@ -213,6 +353,19 @@ class BuildPanel(QWidget):
         self._tick.start()
         self._update_buttons()
 
+    def _save_options(self, key: str, request: BuildRequest) -> None:
+        options = self.options.options()
+        options.tags = list(request.tags)
+        self._ctx.tasks.call(self.options_store.save, key, options,
+                             description="Saving the build options")
+
+    def _on_previous(self, record: BuildRecord | None) -> None:
+        if record is None:
+            return
+        self.steps.previous = {s.number: s.duration for s in record.steps}
+        for step in self.steps.steps:
+            step.previous_duration = self.steps.previous.get(step.number)
+
     @Slot()
     def cancel(self) -> None:
         if self._job is not None:
@@ -221,7 +374,8 @@ class BuildPanel(QWidget):
             self._job.cancel()
 
     def _on_events(self, events: list[BuildEvent]) -> None:
-        if self.message.property("kind") == "info" and events:
+        if self.message.property("kind") == "info" and events and not (
+                self._job is not None and self._job.cancel_requested):
             self.message.hide()
         self.steps.apply(events)
         if self._follow and self.steps.steps:
@@ -235,28 +389,40 @@ class BuildPanel(QWidget):
                 self._show_message(
                     f"Build cancelled at step {event.step}. The log is kept; no containers "
                     "were left behind.", "warning")
+                self._record("cancelled", None, "cancelled")
+
+    def _summary(self) -> tuple[int, int, str]:
+        steps = self.steps.steps
+        cached = sum(1 for s in steps if s.status == StepStatus.CACHED)
+        total = (format_duration(steps[-1].ended - steps[0].started)
+                 if steps and steps[-1].ended is not None else "?")
+        return len(steps), cached, total
 
     def _on_succeeded(self, event: BuildSucceeded) -> None:
-        steps = self.steps.steps
-        cached = sum(1 for s in steps if s.status.value == "cached")
-        total = format_duration(steps[-1].ended - steps[0].started) if steps and steps[
-            -1].ended else "?"
+        count, cached, total = self._summary()
         tags = ", ".join(event.tags) or "no tag"
         self._show_message(
             f"Built {event.image_id.removeprefix('sha256:')[:12]} ({tags}) in {total}: "
-            f"{len(steps)} steps, {cached} from cache.", "success")
+            f"{count} steps, {count - cached} run, {cached} from cache.", "success")
         if self._follow:
             # The last step (CMD, ENV…) rarely prints: end on the last one that did.
-            with_output = [r for r, s in enumerate(steps) if s.lines]
+            with_output = [r for r, s in enumerate(self.steps.steps) if s.lines]
             if with_output:
                 self._select_row(with_output[-1])
+        self._record("succeeded", event.image_id, "")
         self.buildSucceeded.emit(event.image_id, list(event.tags))
 
     def _on_build_failed(self, event: BuildFailed) -> None:
         where = f"Step {event.step}" if event.step else "Before the first step"
         code = f" (exit code {event.exit_code})" if event.exit_code is not None else ""
-        self._show_message(f"Build failed. {where}{code}: {event.message}", "error")
         row = self.steps.failed_row()
+        last_output = [t for t, _ in self.steps.steps[row].lines] if row is not None else []
+        context = str(self._request.context_dir) if self._request else ""
+        plain = explain_build_failure(event.message, event.exit_code, context, last_output)
+        text = f"Build failed. {where}{code}: {plain}"
+        if plain != event.message:
+            text += f"\nThe engine said: {event.message}"
+        self._show_message(text, "error")
         if row is not None:
             self._follow = False
             self._select_row(row)
@@ -265,7 +431,27 @@ class BuildPanel(QWidget):
         elif self._document is not None and event.step:
             lines = self._document.step_lines(event.step)
             if lines:
-                self.stepFailed.emit(lines[0], event.message)
+                self.stepFailed.emit(lines[0], plain)
+        self._record("failed", None, event.message)
+
+    def _record(self, outcome: str, image_id: str | None, message: str) -> None:
+        request = self._request
+        if request is None:
+            return
+        now = time.monotonic()
+        steps = [StepRecord(s.number, s.total, s.instruction, s.status.value,
+                            round(s.duration(now), 3), s.container, s.layer, len(s.lines),
+                            s.layer_size) for s in self.steps.steps]
+        record = BuildRecord(
+            dockerfile=self._dockerfile_key or str(request.dockerfile_path or ""),
+            context=str(request.context_dir), tags=list(request.tags),
+            options={"build_args": request.build_args, "target": request.target,
+                     "no_cache": request.no_cache, "pull": request.pull,
+                     "labels": request.labels, "platform": request.platform},
+            outcome=outcome, started_at=self._started_wall,
+            total=round(time.time() - self._started_wall, 3), steps=steps,
+            image_id=image_id, message=message)
+        self._ctx.tasks.call(self.history.add, record, description="Recording the build")
 
     def _on_failed(self, message: str, exc: BaseException) -> None:
         self._show_message(f"Build could not run: {message}", "error")
@@ -279,7 +465,19 @@ class BuildPanel(QWidget):
         self._update_buttons()
         self.buildEnded.emit()
 
-    # --- view helpers --------------------------------------------------
+    # --- history ---------------------------------------------------------
+    @Slot()
+    def show_history(self) -> None:
+        job = self._ctx.tasks.call(self.history.records, description="Reading the build history")
+        job.succeeded.connect(self._open_history)
+
+    def _open_history(self, records: list[BuildRecord]) -> None:
+        dialog = HistoryDialog(records, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.history_dialog = dialog
+
+    # --- view helpers ----------------------------------------------------
     def _show_message(self, text: str, kind: str) -> None:
         colours = {"error": "#b71c1c", "warning": "#e65100", "success": "#1b5e20",
                    "info": "palette(text)", "engine": "#e65100"}
@@ -290,27 +488,64 @@ class BuildPanel(QWidget):
 
     def _select_row(self, row: int) -> None:
         sel = self.timeline.selectionModel()
-        index = self.steps.index(row, 0)
-        if sel.currentIndex().row() == row and sel.isRowSelected(row):
+        index = self.steps.index_of_step(row)
+        if sel.currentIndex() == index and sel.isSelected(index):
             return
         sel.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
                             | QItemSelectionModel.SelectionFlag.Rows)
+        self.timeline.scrollTo(index)
 
     def _on_step_selected(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
-        rows = {i.row() for i in selected.indexes()}
-        self.log.show_step(min(rows) if rows else None)
-        self._scroll_log()
+        rows = [self.steps.step_of(i) for i in selected.indexes()]
+        steps = [r for r in rows if r is not None]
+        self.log.show_step(min(steps) if steps else None)
 
     def _on_step_clicked(self) -> None:
-        # The user picked a step: stop jumping to the running one.
+        # The user picked a step: stop jumping to the running one, show its lines.
         self._follow = False
+        row = self.steps.step_of(self.timeline.currentIndex())
+        if row is not None and self._document is not None:
+            lines = self._document.step_lines(self.steps.steps[row].number)
+            if lines:
+                self.stepLinesSelected.emit(*lines)
 
-    def _scroll_log(self) -> None:
-        self.log_view.scrollToBottom()
+    def _remember_tail(self) -> None:
+        bar = self.log_view.verticalScrollBar()
+        self._at_bottom = bar.value() >= bar.maximum() - 2
+
+    def _follow_tail(self) -> None:
+        if self._at_bottom:  # scrolled up by the user: leave them where they are
+            self.log_view.scrollToBottom()
+
+    @Slot()
+    def find_next(self) -> None:
+        current = self.log_view.currentIndex().row()
+        row = self.log.find(self.search_edit.text(), current)
+        if row is not None:
+            index = self.log.index(row)
+            self.log_view.setCurrentIndex(index)
+            self.log_view.scrollTo(index)
+
+    @Slot()
+    def copy_selected_lines(self) -> None:
+        rows = [i.row() for i in self.log_view.selectionModel().selectedIndexes()]
+        text = self.log.text_of(rows) if rows else self.log.all_text()
+        QGuiApplication.clipboard().setText(text)
+
+    @Slot()
+    def save_log(self) -> None:
+        target = self._ctx.interaction.choose_save_file(self, Path.home() / "build.log")
+        if target is None:
+            return
+        text = whole_log(self.steps)
+        job = self._ctx.tasks.call(target.write_text, text, "utf-8",
+                                   description=f"Saving the build log to {target}")
+        job.succeeded.connect(lambda _n: self._show_message(f"Log saved to {target}", "info"))
 
     def _show_command(self) -> None:
-        if self.request_factory is None:
+        current = self.current_request()
+        if current is None:
             return
-        command = build_command(self.request_factory()[0])
+        command = build_command(current[0])
         QGuiApplication.clipboard().setText(command)
         self._show_message(f"Equivalent command (copied): {command}", "info")

@@ -1,14 +1,21 @@
-"""The build's steps as a table model, fed with typed build events."""
+"""The build's steps as a tree model — stages, then their steps — fed with build events.
+
+Top-level rows are stages (one per FROM); their children are the steps. The
+flat ``steps`` list is kept alongside because the log, the history record and
+the step↔line map think in step numbers, not tree positions.
+"""
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
 
 from ui.roles import Role
 from workbench.build.events import (
@@ -20,17 +27,20 @@ from workbench.build.events import (
     ContainerStarted,
     DaemonWarning,
     LayerCommitted,
+    LayerSizes,
     OutputLine,
     PullProgress,
     StepStarted,
     UsingCache,
 )
-from workbench.formatting import format_duration
+from workbench.formatting import format_duration, human_size
 
 Index = QModelIndex | QPersistentModelIndex
+_AS = re.compile(r"\s+as\s+(\S+)\s*$", re.I)
 
 
 class StepStatus(Enum):
+    QUEUED = "queued"
     RUNNING = "running"
     CACHED = "cached"
     DONE = "done"
@@ -38,13 +48,31 @@ class StepStatus(Enum):
     CANCELLED = "cancelled"
 
 
-_STATUS_COLOURS = {
+STATUS_COLOURS = {
+    StepStatus.QUEUED: QColor("#9e9e9e"),
     StepStatus.RUNNING: QColor("#1565c0"),
-    StepStatus.CACHED: QColor("#6a1b9a"),
+    StepStatus.CACHED: QColor("#8e24aa"),
     StepStatus.DONE: QColor("#2e7d32"),
     StepStatus.FAILED: QColor("#c62828"),
     StepStatus.CANCELLED: QColor("#ef6c00"),
 }
+
+
+@dataclass
+class PullState:
+    """A FROM step's base-image pull: per-layer status and bytes."""
+
+    layers: dict[str, tuple[str, int | None, int | None]] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        done = sum(1 for s, _, _ in self.layers.values()
+                   if s in ("Pull complete", "Already exists"))
+        current = sum(c or 0 for s, c, _ in self.layers.values() if s == "Downloading")
+        total = sum(t or 0 for s, _, t in self.layers.values() if s == "Downloading")
+        text = f"pulling: {done}/{len(self.layers)} layers"
+        if total:
+            text += f", {human_size(current)} of {human_size(total)}"
+        return text
 
 
 @dataclass
@@ -53,55 +81,76 @@ class Step:
     total: int
     instruction: str
     started: float
+    stage: int = 0
     ended: float | None = None
     status: StepStatus = StepStatus.RUNNING
     container: str = ""
     container_removed: bool = False
     layer: str = ""
+    layer_size: int | None = None
     lines: list[tuple[str, str]] = field(default_factory=list)
     error: str = ""
+    pull: PullState | None = None
+    previous_duration: float | None = None
 
     def duration(self, now: float) -> float:
         return (self.ended if self.ended is not None else now) - self.started
 
 
-class StepsModel(QAbstractTableModel):
-    """One row per ``Step n/m``.
+@dataclass
+class StageNode:
+    index: int
+    name: str | None
+    base: str
+    steps: list[Step] = field(default_factory=list)
 
-    Signals:
-        linesAdded(int, int): step row and how many output lines it gained.
+    @property
+    def label(self) -> str:
+        who = f"“{self.name}”" if self.name else f"from {self.base}"
+        return f"Stage {self.index + 1} {who}"
+
+
+class StepsModel(QAbstractItemModel):
+    """Signals:
+    linesAdded(int, int): flat step row and how many output lines it gained.
     """
 
     linesAdded = Signal(int, int)
 
-    HEADERS = ("Step", "Instruction", "Status", "Duration", "Container", "Layer", "Lines")
-    COL_STEP, COL_INSTRUCTION, COL_STATUS, COL_DURATION, COL_CONTAINER, COL_LAYER, COL_LINES = (
-        range(7))
+    HEADERS = ("Step", "Instruction", "Status", "Duration", "Timeline", "Container", "Layer",
+               "Size", "Lines")
+    (COL_STEP, COL_INSTRUCTION, COL_STATUS, COL_DURATION, COL_TIMELINE, COL_CONTAINER,
+     COL_LAYER, COL_SIZE, COL_LINES) = range(9)
 
-    def __init__(self, parent: Any = None, clock: Any = time.monotonic) -> None:
+    def __init__(self, parent: Any = None, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(parent)
         self._clock = clock
+        self.stages: list[StageNode] = []
         self.steps: list[Step] = []
-        self.preamble: list[tuple[str, str]] = []  # output before the first step
+        self.preamble: list[tuple[str, str]] = []
+        self.previous: dict[int, float] = {}  # step number → duration in the last build
+        self.read_only = False
 
     # --- feeding -------------------------------------------------------
-    def clear(self) -> None:
+    def clear(self, previous: dict[int, float] | None = None) -> None:
         self.beginResetModel()
-        self.steps = []
-        self.preamble = []
+        self.stages, self.steps, self.preamble = [], [], []
+        self.previous = previous or {}
         self.endResetModel()
 
     def apply(self, events: list[BuildEvent]) -> None:
-        """Apply a batch; one dataChanged per touched row, not per event."""
+        """Apply a batch; one dataChanged per touched step, not per event."""
         touched: set[int] = set()
         added_lines: dict[int, int] = {}
         for event in events:
             if isinstance(event, StepStarted):
-                self._finish_running(event.at)
-                new_row = len(self.steps)
-                self.beginInsertRows(QModelIndex(), new_row, new_row)
-                self.steps.append(Step(event.step, event.total, event.instruction, event.at))
-                self.endInsertRows()
+                self._start_step(event)
+                continue
+            if isinstance(event, LayerSizes):
+                for row, step in enumerate(self.steps):
+                    if step.layer in event.sizes:
+                        step.layer_size = event.sizes[step.layer]
+                        touched.add(row)
                 continue
             found = self._row_of(event.step)
             if found is None:
@@ -126,7 +175,13 @@ class StepsModel(QAbstractTableModel):
                 step.lines.append((f"[Warning] {event.text}", "stderr"))
                 added_lines[row] = added_lines.get(row, 0) + 1
             elif isinstance(event, PullProgress):
-                pass  # the FROM row's pull progress is the timeline issue's
+                if event.layer and event.status not in ("Pulling from",) and not (
+                        event.status.startswith(("Pulling from", "Digest:", "Status:"))):
+                    step.pull = step.pull or PullState()
+                    step.pull.layers[event.layer] = (event.status, event.current, event.total)
+                elif event.status.startswith("Status:"):
+                    step.lines.append((event.status, "stdout"))
+                    added_lines[row] = added_lines.get(row, 0) + 1
             elif isinstance(event, BuildFailed):
                 step.status = StepStatus.FAILED
                 step.error = event.message
@@ -138,9 +193,31 @@ class StepsModel(QAbstractTableModel):
                     step.status = StepStatus.CANCELLED
                 step.ended = event.at
         for row in sorted(touched):
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
+            self._changed(row)
+        if touched:
+            self._stages_changed()
         for row, count in added_lines.items():
             self.linesAdded.emit(row, count)
+
+    def _start_step(self, event: StepStarted) -> None:
+        self._finish_running(event.at)
+        is_from = event.instruction.split(" ", 1)[0].upper() == "FROM"
+        if is_from or not self.stages:
+            rest = event.instruction.split(" ", 1)[1] if " " in event.instruction else ""
+            m = _AS.search(rest) if is_from else None
+            base = (rest[: m.start()] if m else rest).strip() if is_from else "(global ARGs)"
+            stage_row = len(self.stages)
+            self.beginInsertRows(QModelIndex(), stage_row, stage_row)
+            self.stages.append(StageNode(stage_row, m.group(1) if m else None, base))
+            self.endInsertRows()
+        stage = self.stages[-1]
+        step = Step(event.step, event.total, event.instruction, event.at, stage=stage.index,
+                    previous_duration=self.previous.get(event.step))
+        parent = self.index(stage.index, 0)
+        self.beginInsertRows(parent, len(stage.steps), len(stage.steps))
+        stage.steps.append(step)
+        self.steps.append(step)
+        self.endInsertRows()
 
     def _finish_running(self, at: float) -> None:
         for row, step in enumerate(self.steps):
@@ -148,21 +225,42 @@ class StepsModel(QAbstractTableModel):
                 step.ended = at
                 if step.status == StepStatus.RUNNING:
                     step.status = StepStatus.DONE
-                self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
+                self._changed(row)
 
     def _row_of(self, number: int) -> int | None:
-        # Steps arrive in order, so the step is almost always the last row.
         for row in range(len(self.steps) - 1, -1, -1):
             if self.steps[row].number == number:
                 return row
         return None
 
+    def _changed(self, flat_row: int) -> None:
+        index = self.index_of_step(flat_row)
+        self.dataChanged.emit(index, index.siblingAtColumn(len(self.HEADERS) - 1))
+
+    def _stages_changed(self) -> None:
+        if self.stages:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self.stages) - 1, len(self.HEADERS) - 1))
+
     def tick(self) -> None:
-        """Refresh the running steps' durations (called by a timer)."""
+        """Refresh running steps (duration, bar, spinner); called by a timer."""
         for row, step in enumerate(self.steps):
             if step.ended is None:
-                idx = self.index(row, self.COL_DURATION)
-                self.dataChanged.emit(idx, idx)
+                self._changed(row)
+        self._stages_changed()
+
+    # --- lookups -------------------------------------------------------
+    def index_of_step(self, flat_row: int, column: int = 0) -> QModelIndex:
+        step = self.steps[flat_row]
+        stage = self.stages[step.stage]
+        return self.index(stage.steps.index(step), column, self.index(stage.index, 0))
+
+    def step_of(self, index: Index) -> int | None:
+        """The flat step row of an index, or None for a stage row."""
+        if not index.isValid() or index.internalId() == 0:
+            return None
+        stage = self.stages[index.internalId() - 1]
+        return self.steps.index(stage.steps[index.row()])
 
     def failed_row(self) -> int | None:
         for row, step in enumerate(self.steps):
@@ -170,12 +268,36 @@ class StepsModel(QAbstractTableModel):
                 return row
         return None
 
+    def time_axis(self) -> tuple[float, float]:
+        """The shared time axis: first step start to the latest end (or now)."""
+        if not self.steps:
+            return 0.0, 1.0
+        start = self.steps[0].started
+        ends = [s.ended if s.ended is not None else self._clock() for s in self.steps]
+        return start, max(max(ends), start + 0.001)
+
     # --- Qt model API --------------------------------------------------
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if not self.hasIndex(row, column, parent):
+            return QModelIndex()
+        if not parent.isValid():
+            return self.createIndex(row, column, 0)
+        return self.createIndex(row, column, parent.row() + 1)
+
+    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        if not index.isValid() or index.internalId() == 0:
+            return QModelIndex()
+        return self.createIndex(index.internalId() - 1, 0, 0)
+
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.steps)
+        if not parent.isValid():
+            return len(self.stages)
+        if parent.internalId() == 0 and parent.column() == 0:
+            return len(self.stages[parent.row()].steps)
+        return 0
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
+        return len(self.HEADERS)
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -185,24 +307,80 @@ class StepsModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self.steps)):
+        if not index.isValid():
             return None
-        step = self.steps[index.row()]
-        col = index.column()
+        if index.internalId() == 0:
+            return self._stage_data(self.stages[index.row()], index.column(), role)
+        step = self.stages[index.internalId() - 1].steps[index.row()]
+        return self._step_data(step, index.column(), role)
+
+    def _stage_status(self, stage: StageNode) -> StepStatus:
+        statuses = {s.status for s in stage.steps}
+        for worst in (StepStatus.FAILED, StepStatus.CANCELLED, StepStatus.RUNNING):
+            if worst in statuses:
+                return worst
+        return StepStatus.CACHED if statuses == {StepStatus.CACHED} else StepStatus.DONE
+
+    def _stage_data(self, stage: StageNode, col: int, role: int) -> Any:
+        status = self._stage_status(stage)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == self.COL_STEP:
+                return stage.label
+            if col == self.COL_INSTRUCTION:
+                return f"FROM {stage.base}" + (f" AS {stage.name}" if stage.name else "")
+            if col == self.COL_STATUS:
+                return status.value
+            if col == self.COL_DURATION and stage.steps:
+                now = self._clock()
+                end = max(s.ended if s.ended is not None else now for s in stage.steps)
+                return format_duration(end - stage.steps[0].started)
+            if col == self.COL_LINES:
+                return str(sum(len(s.lines) for s in stage.steps))
+            return ""
+        if role == Role.BAR and stage.steps:
+            now = self._clock()
+            end = max(s.ended if s.ended is not None else now for s in stage.steps)
+            return self._bar(stage.steps[0].started, end, status)
+        if role == Role.STATUS:
+            return status.value
+        if role == Qt.ItemDataRole.ForegroundRole and col == self.COL_STATUS:
+            return QBrush(STATUS_COLOURS[status])
+        if role == Qt.ItemDataRole.FontRole and col == self.COL_STEP:
+            font = QFont()
+            font.setBold(True)
+            return font
+        return None
+
+    def _bar(self, start: float, end: float, status: StepStatus) -> tuple[float, float, str]:
+        t0, t1 = self.time_axis()
+        width = t1 - t0
+        return ((start - t0) / width, (end - t0) / width, status.value)
+
+    def _step_data(self, step: Step, col: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(step, col)
+        if role == Role.BAR:
+            end = step.ended if step.ended is not None else self._clock()
+            return self._bar(step.started, end, step.status)
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == self.COL_CONTAINER and step.container:
                 state = "removed" if step.container_removed else "still running"
                 return (f"Temporary container {step.container} ({state}): the step ran in it, "
                         "and its result was saved as a new layer.")
+            if col == self.COL_LAYER and step.layer:
+                return f"Layer image {step.layer}: this step's result, reused as cache next time"
+            if col == self.COL_DURATION and step.previous_duration is not None:
+                was = format_duration(step.previous_duration)
+                return f"The previous build of this Dockerfile: {was}"
             if step.error:
                 return step.error
             return step.instruction
         if role == Qt.ItemDataRole.ForegroundRole and col == self.COL_STATUS:
-            return QBrush(_STATUS_COLOURS[step.status])
+            return QBrush(STATUS_COLOURS[step.status])
         if role == Role.STATUS:
             return step.status.value
+        if role == Role.SORT:
+            return step.number
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"Step {step.number} of {step.total}, {step.instruction}, {step.status.value}"
         return None
@@ -213,15 +391,22 @@ class StepsModel(QAbstractTableModel):
         if col == self.COL_INSTRUCTION:
             return step.instruction
         if col == self.COL_STATUS:
+            if step.pull is not None and step.status == StepStatus.RUNNING:
+                return step.pull.summary()
             return step.status.value
         if col == self.COL_DURATION:
-            return format_duration(step.duration(self._clock()))
+            text = format_duration(step.duration(self._clock()))
+            if step.previous_duration is not None and step.ended is not None:
+                text += f" (was {format_duration(step.previous_duration)})"
+            return text
         if col == self.COL_CONTAINER:
             if not step.container:
                 return ""
             return f"{step.container} (removed)" if step.container_removed else step.container
         if col == self.COL_LAYER:
             return step.layer
+        if col == self.COL_SIZE:
+            return human_size(step.layer_size) if step.layer_size is not None else ""
         if col == self.COL_LINES:
             return str(len(step.lines))
         return ""

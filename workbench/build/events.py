@@ -68,6 +68,13 @@ class StageFinished(BuildEvent):
 
 
 @dataclass(frozen=True)
+class LayerSizes(BuildEvent):
+    """Sizes of the layers the build produced, by 12-character id (from image history)."""
+
+    sizes: dict[str, int]
+
+
+@dataclass(frozen=True)
 class BuildSucceeded(BuildEvent):
     image_id: str
     tags: tuple[str, ...]

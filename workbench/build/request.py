@@ -22,6 +22,8 @@ class BuildRequest:
     target: str | None = None
     no_cache: bool = False
     pull: bool = False
+    labels: dict[str, str] = field(default_factory=dict)
+    platform: str | None = None
     dockerfile_path: Path | None = None  # where the editor's file lives, for the CLI twin
 
 

@@ -16,8 +16,10 @@ from workbench.build.events import (
     BuildCancelled,
     BuildEvent,
     BuildFailed,
+    BuildSucceeded,
     ContainerRemoved,
     ContainerStarted,
+    LayerSizes,
 )
 from workbench.build.request import BuildRequest, pack_context
 from workbench.build.stream import BuildStreamParser
@@ -78,6 +80,8 @@ class BuildRun:
                     nocache=self.request.no_cache, pull=self.request.pull,
                     buildargs=dict(self.request.build_args) or None,
                     target=self.request.target or None,
+                    labels=dict(self.request.labels) or None,
+                    platform=self.request.platform or None,
                 )
                 first = next(raw, None)  # a pre-stream daemon error raises here
             except docker.errors.APIError as exc:
@@ -103,16 +107,39 @@ class BuildRun:
                 yield BuildCancelled(parser.step, self._clock(), tuple(removed))
                 return
             final = parser.finish()
-            if parser.failure is not None and running:
-                _remove_leftovers(self.engine, running)
-            for event in final:
-                yield event
-            for extra in self.request.tags[1:] if parser.failure is None else ():
+            if parser.failure is not None:
+                if running:
+                    _remove_leftovers(self.engine, running)
+                yield from final
+                return
+            image_id = parser.final_id or parser.built_id
+            for extra in self.request.tags[1:]:
                 repo, tag = split_tag(extra)
-                api.tag(parser.final_id or parser.built_id, repo, tag)
+                api.tag(image_id, repo, tag)
+            sizes = _layer_sizes(api, image_id)
+            if sizes:
+                yield LayerSizes(parser.step, self._clock(), sizes)
+            for event in final:
+                if isinstance(event, BuildSucceeded):
+                    event = BuildSucceeded(event.step, event.at, event.image_id,
+                                           tuple(dict.fromkeys((*event.tags,
+                                                                *self.request.tags[1:]))))
+                yield event
         finally:
             fileobj.close()
             api.close()
+
+
+def _layer_sizes(api: docker.APIClient, image_id: str | None) -> dict[str, int]:
+    """Each step's layer size: the classic builder's step images are the history ids."""
+    if not image_id:
+        return {}
+    try:
+        history = api.history(image_id)
+    except docker.errors.APIError:
+        return {}
+    return {str(h["Id"]).removeprefix("sha256:")[:12]: int(h.get("Size") or 0)
+            for h in history if str(h.get("Id", "")).startswith("sha256:")}
 
 
 def _chain(first: list[dict[str, Any]], rest: CancellableStream) -> Iterator[dict[str, Any]]:
