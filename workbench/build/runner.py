@@ -20,6 +20,7 @@ from workbench.build.events import (
     ContainerRemoved,
     ContainerStarted,
     LayerSizes,
+    StageFinished,
 )
 from workbench.build.request import BuildRequest, pack_context
 from workbench.build.stream import BuildStreamParser
@@ -68,6 +69,7 @@ class BuildRun:
         fileobj, dockerfile_name = pack_context(self.request)
         parser = BuildStreamParser(self._clock)
         running: set[str] = set()
+        stage_images: list[str] = []
         try:
             if self._cancelled:
                 yield BuildCancelled(0, self._clock())
@@ -101,6 +103,8 @@ class BuildRun:
                         running.add(event.container_id)
                     elif isinstance(event, ContainerRemoved):
                         running.discard(event.container_id)
+                    elif isinstance(event, StageFinished):
+                        stage_images.append(event.image_id)
                     yield event
             if self._cancelled:
                 removed = _remove_leftovers(self.engine, running)
@@ -116,7 +120,9 @@ class BuildRun:
             for extra in self.request.tags[1:]:
                 repo, tag = split_tag(extra)
                 api.tag(image_id, repo, tag)
-            sizes = _layer_sizes(api, image_id)
+            sizes: dict[str, int] = {}
+            for stage_image in dict.fromkeys([*stage_images, image_id]):
+                sizes.update(_layer_sizes(api, stage_image))
             if sizes:
                 yield LayerSizes(parser.step, self._clock(), sizes)
             for event in final:
