@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from tests.harness.registry import RegistryHandle
-from tests.integration.test_build_flow import MakeWindow, build, make_window  # noqa: F401
+from tests.integration.windows import MakeWindow, build
 from ui.main_window import MainWindow
 from ui.timeline.steps import StepsModel, StepStatus
 from workbench.dockerfile import parse
