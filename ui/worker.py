@@ -19,13 +19,15 @@ import logging
 import threading
 import traceback
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 
 from workbench.explain import explain
 
 log = logging.getLogger(__name__)
+MAX_BATCH = 2000  # items handed to the GUI per event-loop turn
 
 
 class Job(QObject):
@@ -108,14 +110,28 @@ class Job(QObject):
     # --- GUI thread ----------------------------------------------------
     @Slot()
     def _drain(self) -> None:
+        """Deliver at most MAX_BATCH items, then let the event loop breathe.
+
+        A fast stream (200,000 build-output lines) must not stall the GUI in one
+        long handler: the rest is picked up on the next loop turn.
+        """
         with self._lock:
-            batch, self._pending = self._pending, []
+            batch = self._pending[:MAX_BATCH]
+            del self._pending[:MAX_BATCH]
+            more = bool(self._pending)
         if batch:
             self.items.emit(batch)
+        if more:
+            QTimer.singleShot(0, self._drain)
 
     @Slot(object, object)
     def _complete(self, result: Any, error: BaseException | None) -> None:
-        self._drain()
+        with self._lock:
+            backlog = bool(self._pending)
+        if backlog:  # finish only after every item was delivered
+            self._drain()
+            QTimer.singleShot(0, partial(self._complete, result, error))
+            return
         self.is_finished = True
         if error is not None:
             self.failed.emit(explain(error), error)
