@@ -112,3 +112,61 @@ def explain_pull_message(message: str) -> str:
         return (f"{text}. The engine could not reach the registry: check the network, "
                 "a proxy, or the registry's address.")
     return text
+
+
+# --- registries (workbench.registry) ------------------------------------------
+def registry_bad_reference(text: str) -> str:
+    return (f"“{text}” is not an image name. Write it like alpine:3.22, "
+            "ubuntu, or quay.io/centos/centos:stream9 (lowercase, tag after ':').")
+
+
+def registry_unreachable(host: str, detail: str) -> str:
+    return (f"Could not reach the registry {host} ({_short(detail)}). Check the network or "
+            "proxy; published sizes are shown instead, with their date.")
+
+
+def registry_tls_failed(host: str, detail: str) -> str:
+    return (f"The registry {host} has a certificate this computer does not trust "
+            f"({_short(detail)}). Put its CA certificate in certs.d/{host}/ca.crt, as for "
+            "the engine, or give the app its CA file.")
+
+
+def registry_auth_failed(registry: str, had_credentials: bool) -> str:
+    if had_credentials:
+        return (f"The registry {registry} refused the stored login. Run "
+                f"`docker login {registry}` again with the right user name and password.")
+    return (f"The registry {registry} wants a login for this image. Run "
+            f"`docker login {registry}` (the app uses the same credentials), or check the "
+            "name: private and missing repositories look alike.")
+
+
+def registry_credentials_failed(registry: str, detail: str) -> str:
+    return (f"Could not read the stored login for {registry}: {_short(detail)}. Check the "
+            "credential helper named in ~/.docker/config.json (credsStore / credHelpers).")
+
+
+def registry_not_found(reference: str, registry: str) -> str:
+    return (f"{reference} does not exist on {registry}. Check the repository name and the "
+            "tag (the tag list shows what exists).")
+
+
+def registry_no_platform(reference: str, platform: str, available: list[str]) -> str:
+    offered = ", ".join(available) or "none"
+    return (f"{reference} has no image for this engine's platform {platform} (it offers: "
+            f"{offered}). Pick another tag or image.")
+
+
+def registry_old_manifest(reference: str, media_type: str) -> str:
+    return (f"{reference} uses an old manifest format ({media_type or 'unknown'}) that does "
+            "not list layer sizes; pull it to see its size.")
+
+
+def registry_bad_answer(where: str, detail: str) -> str:
+    return (f"The registry {where} gave an answer the app cannot read ({_short(detail)}). "
+            "Try again later; if it persists, the registry may not speak the Docker "
+            "Registry API v2.")
+
+
+def _short(detail: str, limit: int = 160) -> str:
+    detail = " ".join(detail.split())
+    return detail if len(detail) <= limit else detail[:limit - 1] + "…"

@@ -64,11 +64,14 @@ class RegistryAccess:
     ca_file: Path | None = None
     username: str | None = None
     password: str | None = None
+    token: str | None = None  # a bearer token, for token-authenticating registries
 
     def request(self, method: str, path: str, body: bytes | None = None,
                 headers: dict[str, str] | None = None) -> tuple[dict[str, str], bytes]:
         all_headers = dict(headers or {})
-        if self.username is not None:
+        if self.token is not None:
+            all_headers["Authorization"] = f"Bearer {self.token}"
+        elif self.username is not None:
             token = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
             all_headers["Authorization"] = f"Basic {token}"
         req = urllib.request.Request(f"{self.url}{path}", data=body, method=method,
@@ -133,6 +136,19 @@ def put_attestation(access: RegistryAccess, repo: str) -> tuple[str, int]:
     return digest, len(body)
 
 
+def oci_copy(access: RegistryAccess, repo: str, reference: str, tag: str) -> str:
+    """The same image as an OCI manifest (same blobs, OCI media types); its digest."""
+    _, manifest = read_manifest(access, repo, reference)
+    oci = {
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {**manifest["config"],
+                   "mediaType": "application/vnd.oci.image.config.v1+json"},
+        "layers": [{**layer, "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip"}
+                   for layer in manifest["layers"]],
+    }
+    return put_manifest(access, repo, tag, OCI_MANIFEST, oci)
+
+
 def descriptor(access: RegistryAccess, repo: str, digest: str,
                platform: dict[str, str]) -> dict[str, Any]:
     media_type, _ = read_manifest(access, repo, digest)
@@ -141,8 +157,11 @@ def descriptor(access: RegistryAccess, repo: str, digest: str,
     return {"mediaType": media_type, "digest": digest, "size": len(body), "platform": platform}
 
 
-def put_index(access: RegistryAccess, repo: str, tag: str,
-              entries: list[dict[str, Any]]) -> str:
-    """An OCI image index over existing manifests; returns its digest."""
-    return put_manifest(access, repo, tag, OCI_INDEX,
-                        {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries})
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+
+
+def put_index(access: RegistryAccess, repo: str, tag: str, entries: list[dict[str, Any]],
+              media_type: str = OCI_INDEX) -> str:
+    """An OCI image index (or Docker manifest list) over existing manifests; its digest."""
+    return put_manifest(access, repo, tag, media_type,
+                        {"schemaVersion": 2, "mediaType": media_type, "manifests": entries})
