@@ -1,0 +1,209 @@
+"""Open an image for inspection: from the index when every layer is known, else by
+streaming the engine's export once (re-reading only layers the index lacks)."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import docker
+import docker.errors
+import requests
+from docker.types import CancellableStream
+
+from workbench.layers.archive import ExportContents, ExportError, read_export
+from workbench.layers.diff import Analysis, ImageDiff
+from workbench.layers.efficiency import dive_efficiency
+from workbench.layers.history import history_rows
+from workbench.layers.index import LayerIndex
+from workbench.layers.model import ImageLayers, LayerFiles
+
+EXPORT_CHUNK = 2 << 20  # the SDK's default chunk size
+
+
+@dataclass(frozen=True)
+class LoadProgress:
+    """Export progress: bytes of the export read, layers parsed, what is being read."""
+
+    bytes_read: int
+    total_hint: int  # the image's size as the engine reports it (the export is about this)
+    layers_read: int
+    member: str
+
+
+@dataclass(frozen=True)
+class Loaded:
+    analysis: Analysis
+    seconds: float
+    exported: bool  # False: everything came from the index
+    layers_parsed: int = 0  # layers read from the export this time
+    layers_reused: int = 0  # layers the index supplied
+
+
+class LoadCancelled(Exception):
+    pass
+
+
+LoadEvent = LoadProgress | Loaded
+
+
+def export_chunks(api: docker.APIClient, image: str,
+                  on_stream: Callable[[CancellableStream], None] | None = None,
+                  chunk_size: int = EXPORT_CHUNK) -> Iterator[bytes]:
+    """``GET /images/{image}/get`` as chunks; ``on_stream`` gets a closable handle."""
+    responses: list[requests.Response] = []
+
+    def hook(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        responses.append(response)
+
+    api.hooks["response"].append(hook)
+    try:
+        raw = api.get_image(image, chunk_size=chunk_size)
+        first = next(raw, b"")
+    finally:
+        api.hooks["response"].remove(hook)
+    if on_stream is not None and responses:
+        on_stream(CancellableStream(raw, responses[-1]))
+    if first:
+        yield first
+    yield from raw
+
+
+def assemble(image_id: str, ref: str, config: dict[str, Any], layers: list[LayerFiles],
+             from_index: bool) -> Analysis:
+    image = ImageLayers(image_id=image_id, ref=ref, layers=layers,
+                        history=history_rows(config, layers), config=config,
+                        from_index=from_index)
+    return Analysis(image, ImageDiff(layers), dive_efficiency(layers))
+
+
+def analyse_export(source: Any, image_id: str = "", ref: str = "") -> Analysis:
+    """Analyse a ``docker save`` stream or file object (no engine, no index)."""
+    contents: ExportContents | None = None
+    for item in read_export(source):
+        if isinstance(item, ExportContents):
+            contents = item
+    assert contents is not None
+    config = contents.config
+    diff_ids = [str(d) for d in (config.get("rootfs") or {}).get("diff_ids") or []]
+    layers = []
+    for i, path in enumerate(contents.layer_paths):
+        entries = contents.entries_for(path) or []
+        layers.append(LayerFiles(diff_ids[i] if i < len(diff_ids) else path, entries))
+    name = str(contents.manifest.get("Config", ""))
+    return assemble(image_id or name, ref, config, layers, from_index=False)
+
+
+class LayerLoad:
+    """Iterate for ``LoadProgress`` items and one final ``Loaded``; ``cancel()`` from any
+    thread closes the export socket (the iteration then raises ``LoadCancelled``)."""
+
+    def __init__(self, client: Callable[[], docker.APIClient], ref: str,
+                 index: LayerIndex | None = None, use_index: bool = True) -> None:
+        self._client = client
+        self.ref = ref
+        self.index = index
+        self.use_index = use_index
+        self._lock = threading.Lock()
+        self._stream: CancellableStream | None = None
+        self._cancelled = False
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            stream = self._stream
+        if stream is not None:
+            with contextlib.suppress(Exception):  # the socket may already be closed
+                stream.close()
+
+    def _on_stream(self, stream: CancellableStream) -> None:
+        with self._lock:
+            self._stream = stream
+            cancelled = self._cancelled
+        if cancelled:
+            with contextlib.suppress(Exception):
+                stream.close()
+
+    def __iter__(self) -> Iterator[LoadEvent]:
+        started = time.perf_counter()
+        api = self._client()
+        try:
+            info = api.inspect_image(self.ref)
+            image_id = str(info["Id"])
+            diff_ids = [str(d) for d in (info.get("RootFS") or {}).get("Layers") or []]
+            index = self.index if self.use_index else None
+            if index is not None:
+                cached = index.load_image(image_id)
+                layers = [index.load(d) for d in diff_ids] if cached else []
+                if cached and all(layer is not None for layer in layers):
+                    analysis = assemble(image_id, self.ref, cached["config"],
+                                        [la for la in layers if la is not None], True)
+                    yield Loaded(analysis, time.perf_counter() - started, exported=False,
+                                 layers_reused=len(layers))
+                    return
+            yield from self._export(api, image_id, diff_ids, int(info.get("Size") or 0),
+                                    started)
+        finally:
+            api.close()
+
+    def _export(self, api: docker.APIClient, image_id: str, diff_ids: list[str],
+                size: int, started: float) -> Iterator[LoadEvent]:
+        index = self.index
+        known = index.known_paths() if index is not None and self.use_index else {}
+        wanted = set(diff_ids)
+
+        def skip(name: str) -> bool:
+            if index is None or not self.use_index:
+                return False
+            diff_id = known.get(name)
+            if diff_id is None and name.startswith("blobs/sha256/"):
+                diff_id = "sha256:" + name.rsplit("/", 1)[1]  # uncompressed: digest = diff id
+            return diff_id in wanted and index.has(diff_id)
+
+        contents: ExportContents | None = None
+        try:
+            chunks = export_chunks(api, image_id, self._on_stream)
+            for item in read_export(chunks, skip):
+                if isinstance(item, ExportContents):
+                    contents = item
+                else:
+                    yield LoadProgress(item.bytes_read, size, item.layers_read, item.member)
+        except (requests.RequestException, OSError, ExportError, ValueError) as exc:
+            if self._cancelled:
+                raise LoadCancelled("The export was cancelled.") from exc
+            raise
+        if self._cancelled:
+            raise LoadCancelled("The export was cancelled.")
+        assert contents is not None
+        config = contents.config
+        config_ids = [str(d) for d in (config.get("rootfs") or {}).get("diff_ids") or []]
+        layers: list[LayerFiles] = []
+        paths: dict[str, str] = {}
+        reused = 0
+        for i, path in enumerate(contents.layer_paths):
+            diff_id = config_ids[i] if i < len(config_ids) else f"unknown:{i}"
+            paths[path] = diff_id
+            entries = contents.entries_for(path)
+            if entries is None:
+                cached = index.load(diff_id) if index is not None else None
+                if cached is None:  # the index moved under us: read everything again
+                    yield from LayerLoad(self._client, self.ref, index, use_index=False)
+                    return
+                layers.append(cached)
+                reused += 1
+                continue
+            layer = LayerFiles(diff_id, entries)
+            layers.append(layer)
+            if index is not None and diff_id.startswith("sha256:"):
+                with contextlib.suppress(OSError):  # a full disk must not break inspecting
+                    index.save(layer)
+        if index is not None:
+            with contextlib.suppress(OSError):
+                index.save_image(image_id, config, paths)
+        analysis = assemble(image_id, self.ref, config, layers, from_index=False)
+        yield Loaded(analysis, time.perf_counter() - started, exported=True,
+                     layers_parsed=len(layers) - reused, layers_reused=reused)
