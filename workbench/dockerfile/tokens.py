@@ -67,7 +67,7 @@ class LineState:
     escape_seen: bool = False    # an escape directive was read (only the first counts)
     keyword: str | None = None   # the instruction continued onto this line (upper case)
     in_flags: bool = False       # still in the instruction's leading ``--flags``
-    words: int = 0               # argument words seen so far (FROM's image / AS / name)
+    words: int = 0               # argument words seen so far, capped at 3 (FROM image AS name)
     pending: tuple[tuple[str, bool], ...] = ()   # heredocs opened, bodies not yet started
     heredocs: tuple[tuple[str, bool], ...] = ()  # heredoc bodies being read (name, strip tabs)
 
@@ -183,7 +183,7 @@ def _arguments(line: str, pos: int, state: LineState) -> tuple[list[Token], Line
         if ch == "[" and words == 0 and keyword not in ("FROM",):
             # JSON (exec) form: strings, brackets and commas.
             i = _json(line, i, body_end, tokens)
-            words += 1
+            words = min(words + 1, 3)
             continue
         if ch in "\"'":
             close = _closing_quote(line, i, body_end, ch, escape)
@@ -198,7 +198,7 @@ def _arguments(line: str, pos: int, state: LineState) -> tuple[list[Token], Line
                 tokens.append(Token(Kind.HEREDOC, i, m.end(), m.group()))
                 pending.append((m.group(3), m.group(1) == "-"))
                 i = m.end()
-                words += 1
+                words = min(words + 1, 3)
                 continue
         end = _word_end(line, i, body_end)
         word = line[i:end]
@@ -213,7 +213,7 @@ def _arguments(line: str, pos: int, state: LineState) -> tuple[list[Token], Line
         if kind is not Kind.TEXT:
             tokens.append(Token(kind, i, end, word))
         tokens.extend(_variables(line, i, end))
-        words += 1
+        words = min(words + 1, 3)
         i = end
     if goes_on:
         tokens.append(Token(Kind.CONTINUATION, body_end, body_end + 1, escape))
