@@ -27,6 +27,7 @@ Every method does network I/O: call it off the GUI thread.
 from __future__ import annotations
 
 import ipaddress
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -338,7 +339,7 @@ class RegistryClient:
                                         timeout=self.timeout)
         except requests.RequestException as exc:
             raise RegistryUnreachable(explain.registry_unreachable("hub.docker.com",
-                                                                   str(exc))) from exc
+                                                                   network_reason(exc))) from exc
         if response.status_code != 200:
             raise RegistryError(explain.registry_bad_answer(
                 "hub.docker.com", f"HTTP {response.status_code}"))
@@ -383,7 +384,8 @@ class RegistryClient:
                                   headers, scope, auth)
             raise RegistryError(explain.registry_tls_failed(host, str(exc))) from exc
         except requests.RequestException as exc:
-            raise RegistryUnreachable(explain.registry_unreachable(host, str(exc))) from exc
+            raise RegistryUnreachable(explain.registry_unreachable(host,
+                                                                   network_reason(exc))) from exc
 
     def _verify(self, host: str) -> str | bool:
         if host in self.ca_files:
@@ -446,7 +448,8 @@ class RegistryClient:
                                             timeout=self.timeout,
                                             verify=self._verify_url(realm))
         except requests.RequestException as exc:
-            raise RegistryUnreachable(explain.registry_unreachable(realm, str(exc))) from exc
+            raise RegistryUnreachable(explain.registry_unreachable(realm,
+                                                                   network_reason(exc))) from exc
         if response.status_code in (401, 403):
             raise RegistryAuthFailed(explain.registry_auth_failed(registry, auth is not None))
         if response.status_code >= 400:
@@ -491,6 +494,21 @@ class RegistryClient:
         with self._lock:
             self._cache[key] = (self.clock() + self.ttl_s, value)
         return value
+
+
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
+
+
+def network_reason(exc: BaseException) -> str:
+    """The root cause of a requests failure in a few words ("Connection refused")."""
+    text = str(exc)
+    if m := _ERRNO.search(text):
+        return m.group(1).strip()
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return "the proxy refused the connection"
+    if isinstance(exc, requests.exceptions.Timeout):
+        return "no answer in time"
+    return text
 
 
 def _speaks_plain_http(exc: BaseException) -> bool:

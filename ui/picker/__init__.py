@@ -1,0 +1,1 @@
+"""The base-image picker: catalogue, live sizes, tags, Use (edit FROM), Pull."""

@@ -1,0 +1,277 @@
+"""The picker's models: base images (one row per repository, at its chosen tag) and
+the layers of a running pull. Sizes sort on raw bytes; unknown sizes sort last."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from ui.roles import Role
+from workbench.catalogue import CatalogueEntry
+from workbench.formatting import human_size
+from workbench.registry import SizeFigure
+from workbench.transfer import LayerState
+
+Index = QModelIndex | QPersistentModelIndex
+UNKNOWN_LAST = 1 << 62  # sort key for a size nobody knows yet
+
+
+class PickerRole(IntEnum):
+    ROW = Qt.ItemDataRole.UserRole + 40  # the PickerRow itself
+    FRACTION = Qt.ItemDataRole.UserRole + 41  # a layer's progress, 0..1
+
+
+@dataclass(frozen=True)
+class LocalImage:
+    """A tag the engine already has: its real on-disk size (image inspect)."""
+
+    reference: str
+    size: int
+    image_id: str
+
+
+@dataclass(frozen=True)
+class PickerRow:
+    repository: str  # as `docker pull` takes it
+    tag: str
+    entry: CatalogueEntry | None = None  # None: found by search, not in the catalogue
+    description: str = ""
+    figure: SizeFigure | None = None  # None: not looked up yet
+    looking_up: bool = False
+    local: LocalImage | None = None
+
+    @property
+    def reference(self) -> str:
+        return f"{self.repository}:{self.tag}"
+
+    @property
+    def title(self) -> str:
+        return self.entry.title if self.entry else self.repository
+
+    @property
+    def eol(self) -> bool:
+        return bool(self.entry and self.entry.eol)
+
+    @property
+    def download(self) -> int | None:
+        return self.figure.download if self.figure else None
+
+    @property
+    def on_disk(self) -> int | None:
+        if self.local is not None:
+            return self.local.size
+        return self.figure.on_disk if self.figure else None
+
+    def download_text(self) -> str:
+        if self.figure is None or self.figure.download is None:
+            if self.looking_up or self.figure is None:
+                return "looking up…"
+            return "not published" if self.figure.problem else "not known"
+        size = human_size(self.figure.download)
+        approx = "" if self.figure.exact else "≈"
+        if self.figure.live:
+            return f"{approx}{size}"
+        return f"{approx}{size} (as of {self.figure.as_of})"
+
+    def on_disk_text(self) -> str:
+        if self.local is not None:
+            return f"{human_size(self.local.size)} · available offline"
+        if self.figure is not None and self.figure.on_disk is not None:
+            return f"≈{human_size(self.figure.on_disk)} (published)"
+        return "—"
+
+
+class PickerModel(QAbstractTableModel):
+    HEADERS = ("Image", "Tag", "Download (compressed)", "On disk", "About")
+    COL_IMAGE, COL_TAG, COL_DOWNLOAD, COL_DISK, COL_ABOUT = range(5)
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.rows: list[PickerRow] = []
+
+    # --- changes -------------------------------------------------------
+    def set_rows(self, rows: list[PickerRow]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def add_rows(self, rows: list[PickerRow]) -> None:
+        known = {r.repository for r in self.rows}
+        fresh = [r for r in rows if r.repository not in known]
+        if not fresh:
+            return
+        start = len(self.rows)
+        self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
+        self.rows.extend(fresh)
+        self.endInsertRows()
+
+    def row_of(self, repository: str) -> int | None:
+        for number, row in enumerate(self.rows):
+            if row.repository == repository:
+                return number
+        return None
+
+    def update(self, repository: str, **changes: Any) -> PickerRow | None:
+        number = self.row_of(repository)
+        if number is None:
+            return None
+        self.rows[number] = replace(self.rows[number], **changes)
+        self.dataChanged.emit(self.index(number, 0), self.index(number, len(self.HEADERS) - 1))
+        return self.rows[number]
+
+    def set_local(self, local: dict[str, LocalImage]) -> None:
+        """Which rows' chosen tags the engine has (reference → LocalImage)."""
+        for row in list(self.rows):
+            found = local.get(row.reference) or local.get(f"docker.io/library/{row.reference}")
+            if found != row.local:
+                self.update(row.repository, local=found)
+
+    # --- Qt model API --------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.HEADERS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self.HEADERS[section]
+            if role == Qt.ItemDataRole.ToolTipRole and section == self.COL_DOWNLOAD:
+                return ("What a pull transfers: the compressed layers for this engine's "
+                        "platform. Unpacked on disk an image takes about 2–3× as much.")
+            if role == Qt.ItemDataRole.ToolTipRole and section == self.COL_DISK:
+                return "Unpacked size, as `docker images` shows it."
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        row = self.rows[index.row()]
+        column = index.column()
+        if role == PickerRole.ROW:
+            return row
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == Role.SORT:
+            return self._sort_key(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, column)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == self.COL_IMAGE and row.eol:
+                return QColor("#b71c1c")
+            if column == self.COL_DOWNLOAD and row.figure is not None and not row.figure.live:
+                return QColor("#6d6d6d")  # published figure: greyed, dated
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.COL_DOWNLOAD,
+                                                                     self.COL_DISK):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _display(self, row: PickerRow, column: int) -> str:
+        if column == self.COL_IMAGE:
+            return f"{row.title} — end of life" if row.eol else row.title
+        if column == self.COL_TAG:
+            return row.tag
+        if column == self.COL_DOWNLOAD:
+            return row.download_text()
+        if column == self.COL_DISK:
+            return row.on_disk_text()
+        if row.entry is not None:
+            return f"{row.entry.package_manager} · {row.entry.libc}"
+        return row.description
+
+    def _sort_key(self, row: PickerRow, column: int) -> Any:
+        if column == self.COL_DOWNLOAD:
+            return row.download if row.download is not None else UNKNOWN_LAST
+        if column == self.COL_DISK:
+            return row.on_disk if row.on_disk is not None else UNKNOWN_LAST
+        return self._display(row, column).lower()
+
+    def _tooltip(self, row: PickerRow, column: int) -> str | None:
+        if column == self.COL_DOWNLOAD and row.figure is not None:
+            parts = [row.figure.label, row.figure.source]
+            if row.figure.problem:
+                parts.append(row.figure.problem)
+            return "\n".join(parts)
+        if column in (self.COL_IMAGE, self.COL_ABOUT):
+            text = row.entry.description if row.entry else row.description
+            if row.entry and row.entry.eol:
+                text += f"\nEnd of life {row.entry.eol.date}: use " + ", ".join(
+                    row.entry.eol.successors)
+            return text or None
+        return None
+
+
+class LayersModel(QAbstractTableModel):
+    """One row per layer of the running pull, updated in place."""
+
+    HEADERS = ("Layer", "Status", "Progress", "Size (compressed)")
+    COL_ID, COL_STATUS, COL_BAR, COL_SIZE = range(4)
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.layers: list[LayerState] = []
+        self._rows: dict[str, int] = {}
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self.layers = []
+        self._rows = {}
+        self.endResetModel()
+
+    def touch(self, states: list[LayerState]) -> None:
+        """These layers changed (the PullProgress objects themselves; new ones append)."""
+        changed: set[int] = set()
+        fresh = [s for s in states if s.layer_id not in self._rows]
+        for state in {s.layer_id: s for s in fresh}.values():
+            row = len(self.layers)
+            self.beginInsertRows(QModelIndex(), row, row)
+            self.layers.append(state)
+            self._rows[state.layer_id] = row
+            self.endInsertRows()
+        for state in states:
+            row = self._rows[state.layer_id]
+            self.layers[row] = state
+            changed.add(row)
+        if changed:
+            self.dataChanged.emit(self.index(min(changed), 0),
+                                  self.index(max(changed), len(self.HEADERS) - 1))
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.layers)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
+                and 0 <= section < len(self.HEADERS)):
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.layers):
+            return None
+        layer = self.layers[index.row()]
+        column = index.column()
+        if role == PickerRole.FRACTION and column == self.COL_BAR:
+            return layer.fraction
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if column == self.COL_ID:
+            return layer.layer_id
+        if column == self.COL_STATUS:
+            return layer.phase.value
+        if column == self.COL_BAR:
+            return f"{round(layer.fraction * 100)} %"
+        if layer.size:
+            if layer.phase.finished:
+                return human_size(layer.size)
+            return f"{human_size(layer.downloaded)} / {human_size(layer.size)}"
+        return "—"
