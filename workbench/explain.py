@@ -170,3 +170,32 @@ def registry_bad_answer(where: str, detail: str) -> str:
 def _short(detail: str, limit: int = 160) -> str:
     detail = " ".join(detail.split())
     return detail if len(detail) <= limit else detail[:limit - 1] + "…"
+
+
+# --- push (workbench.push) -----------------------------------------------------
+def explain_push_message(message: str, registry: str) -> tuple[str, bool]:
+    """The daemon's in-stream push error → (plain words with the fix, login would help)."""
+    low = message.lower()
+    if "unauthorized" in low or "authentication required" in low or \
+            "no basic auth credentials" in low or "incorrect username or password" in low:
+        if "incorrect" in low:
+            return (f"{registry} refused the user name or password ({message}). Log in again "
+                    "with the right ones.", True)
+        return (f"{registry} wants you to log in before pushing ({message}). Log in and "
+                "push again.", True)
+    if "denied" in low:
+        hub = " On Docker Hub the first part of the name must be your Docker ID " \
+              "(yourid/app)." if registry == "docker.io" else ""
+        return (f"{registry} refused the push: this account may not write there "
+                f"({message}).{hub}", False)
+    if any(s in low for s in ("connection refused", "no such host", "i/o timeout",
+                              "dial tcp", "no route to host", "server misbehaving")):
+        return (f"The registry {registry} does not answer ({message}). Check the address and "
+                "port in the image's name, and that the registry is running.", False)
+    if "x509" in low or "certificate" in low:
+        return (f"The engine does not trust {registry}'s TLS certificate ({message}). Add "
+                "its CA to the engine (/etc/docker/certs.d/<host>/ca.crt) or list it under "
+                "insecure-registries.", False)
+    if "does not exist locally" in low or "no such image" in low:
+        return (f"{message}. Tag the image with this name first.", False)
+    return message, False

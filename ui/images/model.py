@@ -3,46 +3,107 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor
 
 from ui.roles import Role
 from workbench.formatting import human_ago, human_size
 from workbench.images import ImageRow
 
 Index = QModelIndex | QPersistentModelIndex
+_DIM = QBrush(QColor("#808080"))
+# The ImageRow itself (ui/roles.py is shared; this role is only the image list's).
+ROW_ROLE = Qt.ItemDataRole.UserRole + 40
 
 
 class ImagesModel(QAbstractTableModel):
-    HEADERS = ("Repository", "Tag", "Image ID", "Created", "Size")
-    COL_REPO, COL_TAG, COL_ID, COL_CREATED, COL_SIZE = range(5)
+    """One row per repository:tag (and per dangling image), keyed by ``reference``."""
+
+    HEADERS = ("Repository", "Tag", "Image ID", "Created", "Size", "Containers")
+    COL_REPO, COL_TAG, COL_ID, COL_CREATED, COL_SIZE, COL_CONTAINERS = range(6)
 
     def __init__(self, parent: Any = None, clock: Any = time.time) -> None:
         super().__init__(parent)
         self._clock = clock
         self.rows: list[ImageRow] = []
+        self._index: dict[str, int] = {}
+
+    def _reindex(self) -> None:
+        self._index = {r.reference: i for i, r in enumerate(self.rows)}
 
     def set_rows(self, rows: list[ImageRow]) -> None:
         """Replace the contents by a diff: removed rows go, changed rows update, new rows append."""
         new_by_ref = {r.reference: r for r in rows}
-        for row in range(len(self.rows) - 1, -1, -1):
-            if self.rows[row].reference not in new_by_ref:
-                self.beginRemoveRows(QModelIndex(), row, row)
-                del self.rows[row]
-                self.endRemoveRows()
-        known = {}
+        self._remove_where(lambda r: r.reference not in new_by_ref)
+        last = len(self.HEADERS) - 1
         for row, old in enumerate(self.rows):
-            known[old.reference] = row
             new = new_by_ref[old.reference]
             if new != old:
                 self.rows[row] = new
-                self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
-        fresh = [r for r in rows if r.reference not in known]
+                self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+        self._reindex()
+        self._append([r for r in rows if r.reference not in self._index])
+
+    def apply_images(self, rows_by_image: Mapping[str, list[ImageRow]],
+                     counts: Mapping[str, int] | None = None) -> None:
+        """Incremental update: each key's image now has exactly these rows ([] = gone).
+
+        A key may be an image id or a name (pull and load events name the image);
+        the rows say which image it is. ``counts`` refreshes every row's container count.
+        """
+        ids = set()
+        for key, rows in rows_by_image.items():
+            ids.add(key)
+            ids.update(r.image_id for r in rows)
+        wanted = {r.reference: r for rows in rows_by_image.values() for r in rows}
+        # A tag moving to another image is a removal here and an insertion below.
+        self._remove_where(lambda r: (r.image_id in ids and r.reference not in wanted)
+                           or (r.reference in wanted
+                               and wanted[r.reference].image_id != r.image_id))
+        last = len(self.HEADERS) - 1
+        for row, old in enumerate(self.rows):
+            new = wanted.get(old.reference, old)
+            if counts is not None:
+                new = replace(new, containers=counts.get(new.image_id, 0))
+            if new != old:
+                self.rows[row] = new
+                self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+        self._reindex()
+        fresh = [r for r in wanted.values() if r.reference not in self._index]
+        if counts is not None:
+            fresh = [replace(r, containers=counts.get(r.image_id, 0)) for r in fresh]
+        self._append(fresh)
+
+    def _remove_where(self, gone: Any) -> None:
+        # Contiguous runs go in one beginRemoveRows each, from the bottom up.
+        row = len(self.rows) - 1
+        while row >= 0:
+            if gone(self.rows[row]):
+                end = row
+                while row - 1 >= 0 and gone(self.rows[row - 1]):
+                    row -= 1
+                self.beginRemoveRows(QModelIndex(), row, end)
+                del self.rows[row:end + 1]
+                self.endRemoveRows()
+            row -= 1
+        self._reindex()
+
+    def _append(self, fresh: list[ImageRow]) -> None:
         if fresh:
             start = len(self.rows)
             self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
             self.rows.extend(fresh)
+            self._reindex()
             self.endInsertRows()
 
     def refresh_ages(self) -> None:
@@ -51,10 +112,7 @@ class ImagesModel(QAbstractTableModel):
                                   self.index(len(self.rows) - 1, self.COL_CREATED))
 
     def row_for(self, reference: str) -> int | None:
-        for row, image in enumerate(self.rows):
-            if image.reference == reference:
-                return row
-        return None
+        return self._index.get(reference)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self.rows)
@@ -67,6 +125,9 @@ class ImagesModel(QAbstractTableModel):
         if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
                 and 0 <= section < len(self.HEADERS)):
             return self.HEADERS[section]
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole
+                and section == self.COL_SIZE):
+            return "Size on disk, uncompressed (a registry shows the smaller compressed size)"
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -76,9 +137,15 @@ class ImagesModel(QAbstractTableModel):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return (image.repository, image.tag, image.short_id,
-                    human_ago(image.created, self._clock()), human_size(image.size))[col]
+                    human_ago(image.created, self._clock()), human_size(image.size),
+                    str(image.containers) if image.containers else "")[col]
         if role == Role.SORT:
-            return (image.repository, image.tag, image.short_id, image.created, image.size)[col]
+            return (image.repository, image.tag, image.short_id, image.created, image.size,
+                    image.containers)[col]
+        if role == ROW_ROLE:
+            return image
+        if role == Qt.ItemDataRole.ForegroundRole and image.dangling:
+            return _DIM
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == self.COL_ID:
                 return image.image_id
@@ -86,6 +153,50 @@ class ImagesModel(QAbstractTableModel):
                 return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(image.created))
             if col == self.COL_SIZE:
                 return f"{image.size:,} bytes on disk"
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == self.COL_SIZE:
+            if col == self.COL_CONTAINERS and image.containers:
+                return f"{image.containers} container(s) made from this image"
+            if image.dangling:
+                return "Dangling: an image no tag points at (often an old build)"
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (self.COL_SIZE,
+                                                                 self.COL_CONTAINERS):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+
+class ImagesFilter(QSortFilterProxyModel):
+    """Hides dangling rows unless asked, and keeps rows whose name or id holds the text."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self._show_dangling = False
+        self.setSortRole(Role.SORT)
+
+    @property
+    def show_dangling(self) -> bool:
+        return self._show_dangling
+
+    def set_show_dangling(self, show: bool) -> None:
+        if show != self._show_dangling:
+            self.beginFilterChange()
+            self._show_dangling = show
+            self.endFilterChange()
+
+    def set_text(self, text: str) -> None:
+        text = text.strip().lower()
+        if text != self._text:
+            self.beginFilterChange()
+            self._text = text
+            self.endFilterChange()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        model = self.sourceModel()
+        if not isinstance(model, ImagesModel) or source_row >= len(model.rows):
+            return True
+        row = model.rows[source_row]
+        if row.dangling and not self._show_dangling:
+            return False
+        if not self._text:
+            return True
+        return (self._text in f"{row.repository}:{row.tag}".lower()
+                or row.image_id.removeprefix("sha256:").startswith(self._text))
