@@ -88,7 +88,7 @@ def _leaves(root: _Node) -> list[_Leaf]:
     out: list[_Leaf] = []
 
     def walk(node: _Node, names: tuple[str, ...]) -> None:
-        for name in sorted(node.children, key=lambda n: n.encode("utf-8", "surrogateescape")):
+        for name in sorted(node.children):  # code-point order = Go's UTF-8 byte order
             child = node.children[name]
             here = (*names, name)
             if child.children:

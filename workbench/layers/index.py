@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from workbench.layers.efficiency import Efficiency, Inefficiency
 from workbench.layers.model import Entry, Kind, LayerFiles
 
 FORMAT = 1
@@ -46,9 +48,10 @@ class LayerIndex:
         try:
             data = json.loads(self._layer_file(diff_id).read_bytes())
             rows = data["entries"]
-            entries = [Entry(path=r[0], kind=Kind(r[1]), size=r[2], mode=r[3], uid=r[4],
-                             gid=r[5], link=r[6], digest=bytes.fromhex(r[7]), typeflag=r[8],
-                             name=r[9]) for r in rows]
+            kinds = {k.value: k for k in Kind}
+            fromhex = bytes.fromhex
+            entries = [Entry(r[0], kinds[r[1]], r[2], r[3], r[4], r[5], r[6], fromhex(r[7]),
+                             r[8], r[9]) for r in rows]
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             return None
         return LayerFiles(diff_id, entries)
@@ -65,11 +68,36 @@ class LayerIndex:
             return None
         return data if isinstance(data, dict) and isinstance(data.get("config"), dict) else None
 
-    def save_image(self, image_id: str, config: dict[str, Any],
-                   legacy_paths: dict[str, str]) -> None:
-        """``legacy_paths``: archive layer path → diff id, to skip known layers next time."""
-        self._write(self._images / f"{_hex(image_id)}.json",
-                    {"format": FORMAT, "config": config, "paths": legacy_paths})
+    def save_image(self, image_id: str, config: dict[str, Any], legacy_paths: dict[str, str],
+                   efficiency: Efficiency | None = None, diff_ids: list[str] | None = None,
+                   ) -> None:
+        """``legacy_paths``: archive layer path → diff id, to skip known layers next time.
+        ``efficiency`` is a pure function of the layers, so it is kept with their ids."""
+        data: dict[str, Any] = {"format": FORMAT, "config": config, "paths": legacy_paths}
+        if efficiency is not None and diff_ids is not None:
+            data["efficiency"] = {
+                "diff_ids": diff_ids, "score": efficiency.score,
+                "wasted": efficiency.wasted_bytes, "image_size": efficiency.image_size,
+                "user_size": efficiency.user_size,
+                "refs": [[i.path, i.count, i.size, list(i.layers)]
+                         for i in efficiency.inefficiencies]}
+        self._write(self._images / f"{_hex(image_id)}.json", data)
+
+    def load_efficiency(self, image_id: str, diff_ids: list[str]) -> Efficiency | None:
+        """The stored analysis of exactly these layers, or None."""
+        data = self.load_image(image_id) or {}
+        stored = data.get("efficiency")
+        try:
+            if not isinstance(stored, dict) or stored["diff_ids"] != diff_ids:
+                return None
+            wasted, user = int(stored["wasted"]), int(stored["user_size"])
+            ratio = wasted / user if user else (math.nan if wasted == 0 else math.inf)
+            refs = tuple(Inefficiency(str(p), int(c), int(s), tuple(int(x) for x in la))
+                         for p, c, s, la in stored["refs"])
+            return Efficiency(float(stored["score"]), wasted, ratio, int(stored["image_size"]),
+                              user, refs)
+        except (KeyError, TypeError, ValueError):
+            return None
 
     def known_paths(self) -> dict[str, str]:
         """Every archive layer path seen before → its diff id (legacy exports only)."""

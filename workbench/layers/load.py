@@ -4,6 +4,7 @@ streaming the engine's export once (re-reading only layers the index lacks)."""
 from __future__ import annotations
 
 import contextlib
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,7 +18,7 @@ from docker.types import CancellableStream
 
 from workbench.layers.archive import ExportContents, ExportError, read_export
 from workbench.layers.diff import Analysis, ImageDiff
-from workbench.layers.efficiency import dive_efficiency
+from workbench.layers.efficiency import Efficiency, dive_efficiency
 from workbench.layers.history import history_rows
 from workbench.layers.index import LayerIndex
 from workbench.layers.model import ImageLayers, LayerFiles
@@ -73,12 +74,64 @@ def export_chunks(api: docker.APIClient, image: str,
     yield from raw
 
 
+class Prefetch:
+    """Read the export's chunks on a helper thread, a few ahead of the parser, so the
+    engine never waits on us (socket reads and hashing release the GIL). At most
+    ``depth`` chunks are held. ``close()`` stops the helper; it also ends by itself when
+    the stream ends or fails (the error is raised in the consumer)."""
+
+    _END = object()
+
+    def __init__(self, chunks: Iterator[bytes], depth: int = 8) -> None:
+        self._chunks = chunks
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="export-prefetch", daemon=True)
+        self._thread.start()
+
+    def _put(self, item: object) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        try:
+            for chunk in self._chunks:
+                if not self._put(chunk):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, never lost
+            self._put(exc)
+            return
+        self._put(self._END)
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            while True:
+                item = self._queue.get()
+                if item is self._END:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                assert isinstance(item, bytes)
+                yield item
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+
 def assemble(image_id: str, ref: str, config: dict[str, Any], layers: list[LayerFiles],
-             from_index: bool) -> Analysis:
+             from_index: bool, efficiency: Efficiency | None = None) -> Analysis:
     image = ImageLayers(image_id=image_id, ref=ref, layers=layers,
                         history=history_rows(config, layers), config=config,
                         from_index=from_index)
-    return Analysis(image, ImageDiff(layers), dive_efficiency(layers))
+    return Analysis(image, ImageDiff(layers), efficiency or dive_efficiency(layers))
 
 
 def analyse_export(source: Any, image_id: str = "", ref: str = "") -> Analysis:
@@ -140,8 +193,9 @@ class LayerLoad:
                 cached = index.load_image(image_id)
                 layers = [index.load(d) for d in diff_ids] if cached else []
                 if cached and all(layer is not None for layer in layers):
-                    analysis = assemble(image_id, self.ref, cached["config"],
-                                        [la for la in layers if la is not None], True)
+                    known = [la for la in layers if la is not None]
+                    analysis = assemble(image_id, self.ref, cached["config"], known, True,
+                                        index.load_efficiency(image_id, diff_ids))
                     yield Loaded(analysis, time.perf_counter() - started, exported=False,
                                  layers_reused=len(layers))
                     return
@@ -166,7 +220,7 @@ class LayerLoad:
 
         contents: ExportContents | None = None
         try:
-            chunks = export_chunks(api, image_id, self._on_stream)
+            chunks = Prefetch(export_chunks(api, image_id, self._on_stream))
             for item in read_export(chunks, skip):
                 if isinstance(item, ExportContents):
                     contents = item
@@ -201,9 +255,10 @@ class LayerLoad:
             if index is not None and diff_id.startswith("sha256:"):
                 with contextlib.suppress(OSError):  # a full disk must not break inspecting
                     index.save(layer)
+        analysis = assemble(image_id, self.ref, config, layers, from_index=False)
         if index is not None:
             with contextlib.suppress(OSError):
-                index.save_image(image_id, config, paths)
-        analysis = assemble(image_id, self.ref, config, layers, from_index=False)
+                index.save_image(image_id, config, paths, analysis.efficiency,
+                                 [la.diff_id for la in layers])
         yield Loaded(analysis, time.perf_counter() - started, exported=True,
                      layers_parsed=len(layers) - reused, layers_reused=reused)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
@@ -28,9 +29,8 @@ class Change(enum.StrEnum):
     UNMODIFIED = "unmodified"
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One tar entry of a layer.
+class Entry(NamedTuple):
+    """One tar entry of a layer (a tuple: tens of thousands are made per image).
 
     ``path`` is absolute and clean ("/etc/passwd"); for a whiteout it is the path it
     deletes, for an opaque marker the directory made opaque. ``name`` is the raw last

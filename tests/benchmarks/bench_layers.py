@@ -1,0 +1,199 @@
+"""The layer inspector against dive, side by side, on a real distribution image.
+
+    .venv/bin/python tests/benchmarks/bench_layers.py [--rootfs DIR] [--runs 3]
+
+Builds (once per engine) a Debian bookworm minbase root filesystem (debootstrap,
+needs root and Debian's mirror; or pass an existing one with --rootfs), imports it,
+and adds four wasteful layers: a 40 MB random file, its removal, a copy of /usr/lib
+and a mass ``touch`` of /usr/share. Then, in one run and on the same engine:
+
+* the engine's raw export time (``GET /images/{id}/get`` drained): the floor;
+* ``dive --ci`` wall time (what a dive user waits for the numbers);
+* our cold analysis (empty index: export streamed and parsed once) in a fresh
+  process, with its peak RSS, on this image and on a "grown" one with another 200 MB
+  layer (the peak must stay flat: contents are never held);
+* reopening from the index (no export);
+* dive's ``--json`` numbers against ours (must be identical).
+
+Targets: cold ≤ 1.0 × dive, reopen ≤ 0.05 × dive, peak ≤ 150 MB and flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import docker  # noqa: E402
+
+from tests.harness.engine import start_engine  # noqa: E402
+from tests.harness.layers import DIVE, build_image, dive_json  # noqa: E402
+
+BASE = "workbench-bench/bookworm-minbase:latest"
+IMAGE = "workbench-bench/wasteful:1"
+GROWN = "workbench-bench/wasteful:grown"
+DEFAULT_ROOTFS = Path(tempfile.gettempdir()) / "bookworm-rootfs"
+WASTEFUL = f"""FROM {BASE}
+RUN head -c 40000000 /dev/urandom > /big.bin
+RUN rm /big.bin
+RUN cp -a /usr/lib /usr/lib-copy
+RUN find /usr/share -type f -exec touch {{}} +
+"""
+CHILD = r"""
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import docker
+from pathlib import Path
+from workbench.layers import LayerIndex, LayerLoad, Loaded
+
+def hwm():  # this process's peak RSS in MB (ru_maxrss would include the parent's, via fork)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+base = hwm()
+index = LayerIndex(Path(sys.argv[3]))
+started = time.perf_counter()
+client = lambda: docker.APIClient(base_url=sys.argv[4], version="auto", timeout=None)
+for event in LayerLoad(client, sys.argv[2], index):
+    if isinstance(event, Loaded):
+        e = event.analysis.efficiency
+        out = {"seconds": time.perf_counter() - started, "exported": event.exported,
+               "score": e.score, "wasted": e.wasted_bytes, "size": e.image_size,
+               "refs": [[i.count, i.size, i.path] for i in e.inefficiencies],
+               "files": len(event.analysis.diff.final)}
+out["peak_mb"] = hwm()
+out["baseline_mb"] = base
+print(json.dumps(out))
+"""
+
+
+def ensure_rootfs(path: Path) -> Path:
+    if (path / "usr" / "lib").is_dir():
+        return path
+    if shutil.which("debootstrap") is None:
+        raise SystemExit("debootstrap is needed (sudo apt-get install debootstrap), "
+                         "or pass --rootfs with an existing root filesystem.")
+    subprocess.run(["debootstrap", "--variant=minbase", "bookworm", str(path),
+                    "http://deb.debian.org/debian"], check=True)
+    return path
+
+
+def ensure_images(api: docker.APIClient, rootfs: Path) -> None:
+    try:
+        api.inspect_image(BASE)
+    except docker.errors.ImageNotFound:
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w") as tar:
+            tar.add(str(rootfs), arcname=".", recursive=True)
+        repo, tag = BASE.rsplit(":", 1)
+        api.import_image_from_data(buf.getvalue(), repository=repo, tag=tag,
+                                   changes=['CMD ["/bin/bash"]'])
+    for tag, dockerfile in ((IMAGE, WASTEFUL),
+                            (GROWN, WASTEFUL + "RUN head -c 200000000 /dev/urandom > /r\n")):
+        try:
+            api.inspect_image(tag)
+        except docker.errors.ImageNotFound:
+            build_image(api, dockerfile, tag)
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=False)
+    return time.perf_counter() - started
+
+
+def ours(image: str, index_dir: Path, host: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), image, str(index_dir), host],
+                          capture_output=True, text=True, check=True)
+    result: dict[str, Any] = json.loads(proc.stdout)
+    result["wall"] = time.perf_counter() - started
+    return result
+
+
+def export_floor(api: docker.APIClient, image: str) -> float:
+    started = time.perf_counter()
+    for _ in api.get_image(image):
+        pass
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rootfs", type=Path, default=DEFAULT_ROOTFS)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    rootfs = ensure_rootfs(args.rootfs)
+    engine = start_engine()
+    try:
+        host = engine.docker_host
+        env = dict(os.environ, DOCKER_HOST=host, CI="true")
+        api = docker.APIClient(base_url=host, version="auto", timeout=None)
+        ensure_images(api, rootfs)
+        size = int(api.inspect_image(IMAGE)["Size"])
+        floor, dive_s, cold, cold_rss, reopen = [], [], [], [], []
+        for _ in range(args.runs):
+            floor.append(export_floor(api, IMAGE))
+            dive_s.append(timed([str(DIVE), "--ci", IMAGE], env))
+            with tempfile.TemporaryDirectory() as tmp:
+                first = ours(IMAGE, Path(tmp), host)
+                again = ours(IMAGE, Path(tmp), host)
+            assert first["exported"] and not again["exported"]
+            cold.append(first["seconds"])
+            cold_rss.append(first["peak_mb"])
+            reopen.append(again["seconds"])
+        with tempfile.TemporaryDirectory() as tmp:
+            grown = ours(GROWN, Path(tmp), host)
+        dive = dive_json(IMAGE, host)
+        image = dive["image"]
+        theirs = [[f["count"], f["sizeBytes"], f["file"]] for f in image["fileReference"]]
+        same = (first["score"] == image["efficiencyScore"]
+                and first["wasted"] == image["inefficientBytes"]
+                and first["size"] == image["sizeBytes"]
+                and sorted(map(tuple, first["refs"])) == sorted(map(tuple, theirs)))
+        med = statistics.median
+        d = med(dive_s)
+        print(f"image {IMAGE}: {size / 1e6:.0f} MB (engine), {first['files']} files, "
+              f"{len(dive['layer'])} layers; grown image {grown['size'] / 1e6:.0f} MB")
+        print(f"engine raw export (floor)   median {med(floor):6.2f} s  runs {floor}")
+        print(f"dive --ci                   median {d:6.2f} s")
+        print(f"ours, cold (export+parse)   median {med(cold):6.2f} s  = {med(cold) / d:.2f}x dive")
+        print(f"ours, reopen from index     median {med(reopen):6.3f} s  = "
+              f"{med(reopen) / d:.3f}x dive")
+        print(f"peak RSS of the analysis    {max(cold_rss):6.1f} MB (interpreter + imports "
+              f"{first['baseline_mb']:.1f} MB); grown image {grown['peak_mb']:.1f} MB")
+        print(f"efficiency {first['score']:.6f} (dive {image['efficiencyScore']:.6f}), "
+              f"wasted {first['wasted']} B (dive {image['inefficientBytes']}), "
+              f"{len(first['refs'])} inefficient paths (dive {len(theirs)})")
+        checks = {
+            "cold <= 1.0x dive": med(cold) <= 1.0 * d,
+            "reopen <= 0.05x dive": med(reopen) <= 0.05 * d,
+            "peak <= 150 MB": max(cold_rss) <= 150,
+            "peak flat as the image grows (+200 MB: < +10 MB)":
+                grown["peak_mb"] - max(cold_rss) < 10,
+            "numbers identical to dive": same,
+        }
+        for name, ok in checks.items():
+            print(f"{'PASS' if ok else 'FAIL'}  {name}")
+        api.close()
+        return 0 if all(checks.values()) else 1
+    finally:
+        engine.stop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,97 @@
+"""The efficiency panel: dive's numbers, the correct waste beside them, and the
+inefficient files with their waste explained in words."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.layers.models import InefficiencyModel
+from ui.roles import Role
+from workbench.formatting import human_size
+from workbench.layers import Analysis
+
+MAX_ROWS = 5000  # dive lists every path; the words are computed for these many
+
+
+class EfficiencyPanel(QWidget):
+    """Signals:
+    pathChosen(str, int): a path of the list and the last layer it appears in.
+    """
+
+    pathChosen = Signal(str, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("layerEfficiency")
+        self.setAccessibleName("Image efficiency and wasted space")
+        self.summary = QLabel("No image inspected yet.")
+        self.summary.setObjectName("layerEfficiencySummary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.model = InefficiencyModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(Role.SORT)
+        self.table = QTableView()
+        self.table.setObjectName("layerInefficientFiles")
+        self.table.setAccessibleName("Inefficient files")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.why = QLabel()
+        self.why.setObjectName("layerWasteExplanation")
+        self.why.setWordWrap(True)
+        self.why.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.why)
+
+    def set_analysis(self, analysis: Analysis) -> None:
+        eff = analysis.efficiency
+        ratio = eff.user_wasted_ratio
+        user = "n/a (one layer)" if math.isnan(ratio) else f"{ratio * 100:.1f} %"
+        true_waste = analysis.diff.true_waste()
+        hidden = analysis.diff.opaque_hidden()
+        note = ""
+        if hidden:
+            note = (f"<br><i>{len(hidden)} paths are hidden by opaque directories; dive "
+                    "ignores opaque markers and still shows them.</i>")
+        self.summary.setText(
+            f"<b>Efficiency {eff.score * 100:.2f} %</b> · potential waste "
+            f"<b>{human_size(eff.wasted_bytes)}</b> · user wasted {user} "
+            f"(dive's figures, identical to <tt>dive --json</tt>)<br>"
+            f"Image {human_size(eff.image_size)} · shipped but not in the final "
+            f"filesystem: <b>{human_size(true_waste)}</b> · "
+            f"{len(eff.inefficiencies)} paths in more than one layer{note}")
+        self.model.set_rows(analysis.explanations(MAX_ROWS))
+        self.why.setText("Select a file to see why it wastes space."
+                         if self.model.rows else "No path is shipped more than once.")
+
+    @Slot()
+    def _row_changed(self) -> None:
+        index = self.proxy.mapToSource(self.table.currentIndex())
+        if not index.isValid():
+            return
+        item, words = self.model.rows[index.row()]
+        self.why.setText(words)
+        self.pathChosen.emit(item.path, item.layers[-1] if item.layers else 0)

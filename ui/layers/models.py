@@ -1,0 +1,113 @@
+"""Table models of the inspector: history rows, layers (with size bars), inefficient files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from ui.roles import Role
+from workbench.formatting import human_size
+from workbench.layers import Analysis, HistoryRow, Inefficiency
+
+Index = QModelIndex | QPersistentModelIndex
+_DIM = QBrush(QColor("#808080"))
+
+
+class _Table(QAbstractTableModel):
+    HEADERS: tuple[str, ...] = ()
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.rows: list[Any] = []
+
+    def set_rows(self, rows: list[Any]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+
+class HistoryModel(_Table):
+    """One row per config history entry; metadata-only entries greyed and marked."""
+
+    HEADERS = ("Step", "Instruction", "Size", "Created", "Layer (diff id)")
+    rows: list[HistoryRow]
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (str(row.index + 1), row.instruction,
+                    "metadata only" if row.empty else human_size(row.size),
+                    row.created[:19].replace("T", " "),
+                    "—" if row.empty else row.diff_id.removeprefix("sha256:")[:12])[col]
+        if role == Qt.ItemDataRole.ForegroundRole and row.empty:
+            return _DIM
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return row.created_by or row.instruction
+        if role == Role.SORT:
+            return row.size if col == 2 else row.index
+        return None
+
+
+class LayersModel(_Table):
+    """One row per layer: its size with a bar (Role.BAR: fraction of the largest)."""
+
+    HEADERS = ("Layer", "Size", "Command")
+    rows: list[tuple[int, int, str]]  # (index, size, command)
+
+    def set_analysis(self, analysis: Analysis) -> None:
+        image = analysis.image
+        self.set_rows([(i, layer.size, image.layer_command(i))
+                       for i, layer in enumerate(image.layers)])
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        number, size, command = self.rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (str(number), human_size(size), command)[col]
+        if role == Role.BAR and col == 1:
+            biggest = max((r[1] for r in self.rows), default=0)
+            return size / biggest if biggest else 0.0
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return command
+        if role == Role.SORT:
+            return size if col == 1 else number
+        return None
+
+
+class InefficiencyModel(_Table):
+    """dive's "Count / Total Space / Path" table, plus the waste in words."""
+
+    HEADERS = ("Count", "Total space", "Path", "Why")
+    rows: list[tuple[Inefficiency, str]]
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        item, words = self.rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (str(item.count), human_size(item.size), item.path, words)[col]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return words
+        if role == Role.SORT:
+            return (item.count, item.size, item.path, words)[col]
+        return None
