@@ -91,8 +91,10 @@ class Credentials:
         config = self._config()
         if not config:
             return None
-        auth = docker.auth.AuthConfig(config, credstore_env=self.environ)
         try:
+            # The SDK's loader decodes the "auth" entries; given the dict it never looks
+            # at any other file (the real home stays out of tests).
+            auth = docker.auth.load_config(config_dict=config, credstore_env=self.environ)
             found = auth.resolve_authconfig(docker.auth.resolve_index_name(registry))
         except docker.errors.DockerException as exc:
             raise CredentialsError(

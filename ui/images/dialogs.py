@@ -15,6 +15,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
     Signal,
+    Slot,
 )
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -391,9 +392,10 @@ class LoginDialog(QDialog):
         self.message = QLabel(reason)
         self.message.setObjectName("loginMessage")
         self.message.setWordWrap(True)
-        where = QLabel(f"Kept in {place.description}, like `docker login`; never in this "
-                       "app's own files.")
-        where.setWordWrap(True)
+        self.where = QLabel(f"Kept in {place.description}, like `docker login`; never in "
+                            "this app's own files.")
+        self.where.setObjectName("loginWhere")
+        self.where.setWordWrap(True)
         self.command = _command_label("loginCommand")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
@@ -408,7 +410,7 @@ class LoginDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.message)
         layout.addLayout(form)
-        layout.addWidget(where)
+        layout.addWidget(self.where)
         layout.addWidget(self.command)
         layout.addWidget(self.buttons)
         self.user_edit.textChanged.connect(self._changed)
@@ -501,7 +503,7 @@ class PushDialog(QDialog):
         self.start_button = QPushButton("Push")
         self.start_button.setObjectName("pushStartButton")
         self.start_button.setAccessibleName("Start pushing")
-        self.start_button.clicked.connect(self.start)
+        self.start_button.clicked.connect(self._start_clicked)
         self.cancel_button = QPushButton("Cancel push")
         self.cancel_button.setObjectName("pushCancelButton")
         self.cancel_button.setAccessibleName("Cancel the push")
@@ -560,6 +562,10 @@ class PushDialog(QDialog):
         self.start_button.setEnabled(bool(refs) and not problems and self._job is None)
         if problems:
             self.status.setText("\n".join(problems))
+
+    @Slot()
+    def _start_clicked(self) -> None:
+        self.start()
 
     def start(self, only: Sequence[str] | None = None) -> None:
         engine = self._ctx.engine.engine
