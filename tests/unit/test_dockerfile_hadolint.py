@@ -23,7 +23,7 @@ def test_the_venv_has_hadolint_and_it_reports_rules_on_their_lines() -> None:
     assert by_code["DL3006"].line == 1 and by_code["DL3006"].source == "hadolint"
     assert by_code["DL3003"].line == 2
     assert by_code["DL3018"].severity is Severity.WARNING
-    assert "wiki/DL3006" in by_code["DL3006"].message
+    assert by_code["DL3006"].url == "https://github.com/hadolint/hadolint/wiki/DL3006"
 
 
 def test_a_parse_failure_is_an_error_on_a_real_line() -> None:

@@ -1,53 +1,81 @@
-"""A first Dockerfile highlighter: instructions, comments, strings, variables.
+"""The Dockerfile highlighter: the shared tokenizer, one block at a time.
 
-The editor issue replaces this with the shared tokenizer; it is per-line on
-purpose so that typing never re-highlights the whole document.
+Each block stores the tokenizer's state at its end (interned to an int, as
+QSyntaxHighlighter wants), so an edit re-tokenizes the edited line and only
+runs on while the state it hands on changes (a new continuation, a heredoc).
 """
 
 from __future__ import annotations
 
-import re
-
 from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 
-INSTRUCTIONS = (
-    "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK",
-    "LABEL", "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME",
-    "WORKDIR",
-)
-_INSTRUCTION = re.compile(r"^\s*(" + "|".join(INSTRUCTIONS) + r")\b", re.I)
-_COMMENT = re.compile(r"^\s*#.*$")
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'')
-_VARIABLE = re.compile(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
-_FLAG = re.compile(r"(?<=\s)--[a-z-]+(=\S*)?")
+from workbench.dockerfile.tokens import START, Kind, LineState, tokenize_line
 
 
-def _format(colour: str, bold: bool = False, italic: bool = False) -> QTextCharFormat:
+def _format(colour: str, bold: bool = False, italic: bool = False,
+            underline: bool = False) -> QTextCharFormat:
     fmt = QTextCharFormat()
     fmt.setForeground(QColor(colour))
     if bold:
         fmt.setFontWeight(QFont.Weight.Bold)
     fmt.setFontItalic(italic)
+    if underline:
+        fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)
     return fmt
 
 
+def default_formats() -> dict[Kind, QTextCharFormat]:
+    return {
+        Kind.KEYWORD: _format("#0d47a1", bold=True),
+        Kind.UNKNOWN: _format("#b71c1c", bold=True, underline=True),
+        Kind.COMMENT: _format("#757575", italic=True),
+        Kind.DIRECTIVE: _format("#6d4c41", bold=True, italic=True),
+        Kind.DIRECTIVE_VALUE: _format("#8d6e63", italic=True),
+        Kind.FLAG: _format("#6a1b9a"),
+        Kind.FLAG_VALUE: _format("#8e24aa"),
+        Kind.VARIABLE: _format("#ad1457"),
+        Kind.STRING: _format("#2e7d32"),
+        Kind.PUNCTUATION: _format("#37474f", bold=True),
+        Kind.CONTINUATION: _format("#ef6c00", bold=True),
+        Kind.HEREDOC: _format("#00838f", bold=True),
+        Kind.HEREDOC_BODY: _format("#00695c"),
+        Kind.IMAGE: _format("#1565c0", underline=True),
+        Kind.STAGE: _format("#c62828", bold=True),
+    }
+
+
 class DockerfileHighlighter(QSyntaxHighlighter):
+    """Attributes:
+        formats: the character format per token kind (Kind.TEXT is left plain).
+    """
+
     def __init__(self, document: QTextDocument) -> None:
+        self._states: list[LineState] = []
+        self._ids: dict[LineState, int] = {}
+        self.formats = default_formats()
         super().__init__(document)
-        self.formats = {
-            "instruction": _format("#0d47a1", bold=True),
-            "comment": _format("#757575", italic=True),
-            "string": _format("#2e7d32"),
-            "variable": _format("#ad1457"),
-            "flag": _format("#6a1b9a"),
-        }
+
+    def _intern(self, state: LineState) -> int:
+        found = self._ids.get(state)
+        if found is None:
+            found = self._ids[state] = len(self._states)
+            self._states.append(state)
+        return found
+
+    def state_before(self, block_number: int) -> LineState:
+        """The tokenizer state at the start of a block (what completion and hover need)."""
+        if block_number <= 0:
+            return START
+        block = self.document().findBlockByNumber(block_number - 1)
+        state_id = block.userState() if block.isValid() else -1
+        return self._states[state_id] if 0 <= state_id < len(self._states) else START
 
     def highlightBlock(self, text: str) -> None:
-        if _COMMENT.match(text):
-            self.setFormat(0, len(text), self.formats["comment"])
-            return
-        if m := _INSTRUCTION.match(text):
-            self.setFormat(m.start(1), m.end(1) - m.start(1), self.formats["instruction"])
-        for pattern, kind in ((_FLAG, "flag"), (_STRING, "string"), (_VARIABLE, "variable")):
-            for m in pattern.finditer(text):
-                self.setFormat(m.start(), m.end() - m.start(), self.formats[kind])
+        previous = self.previousBlockState()
+        state = self._states[previous] if 0 <= previous < len(self._states) else START
+        tokens, after = tokenize_line(text, state)
+        for token in tokens:
+            fmt = self.formats.get(token.kind)
+            if fmt is not None and token.end > token.start:
+                self.setFormat(token.start, token.end - token.start, fmt)
+        self.setCurrentBlockState(self._intern(after))

@@ -16,6 +16,7 @@ and never raises for any text ``parse`` accepted (which is any text). Each
 * ``code`` — a stable kebab-case name (``buildkit-only``, ``no-from``, …);
   hadolint findings use hadolint's own codes (``DL3006``, ``SC2086``);
 * ``message`` — plain words with what to do;
+* ``source`` — ``"workbench"`` or ``"hadolint"``; ``url`` — the rule's page, if any;
 * ``fix`` — an optional :class:`Fix` (replace lines ``first_line..last_line``
   with ``replacement``), offered only when the fix is unambiguous;
   :func:`apply_fix` applies one to the text.
@@ -73,6 +74,7 @@ class Diagnostic:
     message: str
     fix: Fix | None = None
     source: str = "workbench"  # or "hadolint"
+    url: str | None = None     # where the rule is explained, if anywhere
 
 
 # Flags each builder accepts. BuildKit's list is the Dockerfile reference's.
@@ -420,5 +422,5 @@ def _clamped(found: list[Diagnostic], document: Document) -> list[Diagnostic]:
         start = min(max(0, d.start), max(0, len(text) - 1)) if text else 0
         end = max(start + 1, min(d.end, max(len(text), start + 1)))
         out.append(Diagnostic(line, start, end, d.severity, d.code, d.message, d.fix,
-                              d.source))
+                              d.source, d.url))
     return out

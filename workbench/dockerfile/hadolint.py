@@ -101,6 +101,7 @@ def from_json(output: str, text: str) -> list[Diagnostic]:
             severity = Severity.WARNING
         else:
             severity = Severity.INFO
-        message = f"{item.get('message', '')} (hadolint {level}; {rule_url(code)})"
-        found.append(Diagnostic(line, start, end, severity, code, message, None, "hadolint"))
+        message = f"{item.get('message', '')} (hadolint {level})"
+        found.append(Diagnostic(line, start, end, severity, code, message, None, "hadolint",
+                                rule_url(code)))
     return found

@@ -1,0 +1,134 @@
+"""The problems list, stage outline, template gallery and live diagnostics runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from tests.qtsupport import MakeContext
+from ui.context import RESOURCES
+from ui.editor.diagnostics import DiagnosticsRunner
+from ui.editor.editor import DockerfileEditor
+from ui.editor.outline import INSTRUCTION_ROLE, LINE_ROLE, STAGE_ROLE, OutlineModel, OutlineView
+from ui.editor.problems import ProblemsModel, ProblemsPanel
+from ui.editor.templates import TemplateGallery, TemplatesModel
+from workbench.dockerfile import Diagnostic, Severity, diagnose, parse
+from workbench.dockerfile.check import CheckResult
+from workbench.dockerfile.templates import Template, load_templates
+
+MULTI = ("ARG BASE=busybox\nFROM $BASE AS build\nRUN make\n\nFROM alpine\n"
+         "COPY --from=build /a /a\nCMD ['a']\n")
+
+
+def test_problems_model_and_panel(qtbot: QtBot, qtmodeltester: object) -> None:
+    panel = ProblemsPanel()
+    qtbot.addWidget(panel)
+    found = diagnose(parse("from x\nRUM a\nCMD ['a']\n"))
+    panel.set_diagnostics(found)
+    qtmodeltester.check(panel.model)  # type: ignore[attr-defined]
+    model = panel.model
+    assert [model.index(r, 0).data() for r in range(model.rowCount())] == [
+        "Error", "Warning", "Info"]
+    assert panel.summary.text() == "1 error, 1 warning, 1 info"
+    assert model.index(0, 3).data().startswith("RUM is not a Dockerfile instruction")
+    chosen: list[Diagnostic] = []
+    fixes: list[Diagnostic] = []
+    panel.chosen.connect(chosen.append)
+    panel.fixRequested.connect(fixes.append)
+    panel.view.setCurrentIndex(model.index(0, 0))
+    panel.view.activated.emit(model.index(0, 0))
+    assert chosen[0].code == "unknown-instruction"
+    assert panel.fix_button.isEnabled()
+    panel.fix_button.click()
+    assert fixes[0].fix is not None and fixes[0].fix.replacement == "RUN a"
+    panel.set_diagnostics([])
+    assert panel.summary.text() == "No problems found." and not panel.fix_button.isEnabled()
+    assert isinstance(ProblemsModel().rowCount(), int)
+
+
+def test_outline_has_stages_and_their_instructions(qtbot: QtBot,
+                                                   qtmodeltester: object) -> None:
+    view = OutlineView()
+    qtbot.addWidget(view)
+    model = view.outline
+    model.set_document(parse(MULTI))
+    qtmodeltester.check(model)  # type: ignore[attr-defined]
+    tops = [model.index(r, 0) for r in range(model.rowCount())]
+    assert [i.data() for i in tops] == ["Before the first FROM", "build  ·  FROM $BASE",
+                                        "stage 1  ·  FROM alpine"]
+    assert [s.name for s in model.stages()] == ["build", None]
+    assert tops[1].data(STAGE_ROLE).first_line == 2
+    children = [model.index(r, 0, tops[2]) for r in range(model.rowCount(tops[2]))]
+    assert [c.data(LINE_ROLE) for c in children] == [6, 7]
+    assert children[0].data(INSTRUCTION_ROLE).keyword == "COPY"
+    lines: list[int] = []
+    view.lineChosen.connect(lines.append)
+    view.clicked.emit(children[1])
+    view.clicked.emit(tops[1])
+    assert lines == [7, 2]
+    model.set_document(parse(""))
+    assert model.rowCount() == 0
+    qtmodeltester.check(OutlineModel())  # type: ignore[attr-defined]
+
+
+def test_template_gallery_lists_the_tutorial_first(qtbot: QtBot,
+                                                   qtmodeltester: object) -> None:
+    gallery = TemplateGallery(RESOURCES / "templates")
+    qtbot.addWidget(gallery)
+    qtmodeltester.check(gallery.model)  # type: ignore[attr-defined]
+    first = gallery.model.index(0, 0).data()
+    assert first.startswith("Hello from alpine\n")
+    picked: list[Template] = []
+    gallery.chosen.connect(picked.append)
+    gallery.view.setCurrentIndex(gallery.model.index(4, 0))
+    gallery.use_button.click()
+    assert picked[0].title == "Multi-stage build"
+    assert TemplatesModel(load_templates()).rowCount() == 5
+
+
+def test_runner_is_debounced_and_drops_stale_results(make_ctx: MakeContext,
+                                                     qtbot: QtBot) -> None:
+    ctx = make_ctx()
+    editor = DockerfileEditor()
+    qtbot.addWidget(editor)
+    runner = DiagnosticsRunner(ctx, editor, delay_ms=50)
+    results: list[CheckResult] = []
+    runner.analysed.connect(results.append)
+    for ch in "FROM x\nRUM":
+        editor.insertPlainText(ch)
+    assert runner.pending and runner.runs == 0  # no check per keystroke
+    qtbot.waitUntil(lambda: len(results) == 1, timeout=10_000)
+    assert runner.runs == 1
+    assert [d.code for d in results[0].diagnostics if d.source == "workbench"] == [
+        "unknown-instruction"]
+    assert editor.diagnostics == list(results[0].diagnostics)
+    # Two checks in flight: only the newer text's result may land.
+    editor.setPlainText("FROM x\nCMD ['a']\n")
+    runner.run_now()
+    editor.setPlainText("FROM x\nRUN ok\n")
+    last = runner.run_now()
+    with qtbot.waitSignal(last.finished, timeout=10_000):
+        pass
+    qtbot.waitUntil(lambda: not ctx.tasks.active_jobs, timeout=10_000)
+    assert runner.runs == 3 and runner.applied == 2  # run 2 finished but was dropped
+    assert not [d for d in editor.diagnostics if d.source == "workbench"]
+    assert editor.parsed.instructions[1].keyword == "RUN"
+
+
+def test_missing_hadolint_is_said_once_and_own_checks_still_run(
+        make_ctx: MakeContext, qtbot: QtBot, tmp_path: Path) -> None:
+    ctx = make_ctx()
+    editor = DockerfileEditor()
+    qtbot.addWidget(editor)
+    runner = DiagnosticsRunner(ctx, editor, delay_ms=10)
+    runner.hadolint = tmp_path / "no-hadolint-here"
+    notices: list[str] = []
+    runner.notice.connect(notices.append)
+    for text in ("FROM x\nRUM a\n", "FROM x\nRUM b\n"):
+        editor.setPlainText(text)
+        with qtbot.waitSignal(runner.analysed, timeout=10_000):
+            pass
+    assert len(notices) == 1 and "hadolint is not installed" in notices[0]
+    assert [d.code for d in editor.diagnostics] == ["unknown-instruction"]
+    assert all(d.severity is Severity.ERROR for d in editor.diagnostics)
