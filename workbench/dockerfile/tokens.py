@@ -28,7 +28,7 @@ HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
 DIRECTIVE = re.compile(r"^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.*?)[ \t]*$")
 HEREDOC = re.compile(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
 _VARIABLE = re.compile(r"\$(?:\{[^}\s]*\}?|[A-Za-z_][A-Za-z0-9_]*)")
-_WORD = re.compile(r"\S+")
+_WORD = re.compile(r"[^ \t]+")
 
 
 class Kind(StrEnum):
