@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self._ctx = ctx
         self.path: Path | None = None
         self._disk_text: str | None = None  # what the file held when we last read/wrote it
+        self._context_document: Document | None = None  # last text the context was checked for
 
         self.editor = DockerfileEditor()
         self.editor.images = _catalogue_images(ctx)
@@ -176,7 +177,8 @@ class MainWindow(QMainWindow):
         editor.textChanged.connect(editor.clear_marks)
         editor.textChanged.connect(self._autosave_timer_start)
         editor.fileDropped.connect(self.open_dropped)
-        self.diagnostics.analysed.connect(self._on_analysed)
+        self.diagnostics.checked.connect(self._on_analysed)  # own checks: at once
+        self.diagnostics.analysed.connect(self._on_analysed)  # then with hadolint's
         self.diagnostics.notice.connect(self._on_notice)
         self.problems.chosen.connect(self._go_to_problem)
         self.problems.fixRequested.connect(self._apply_fix)
@@ -228,7 +230,9 @@ class MainWindow(QMainWindow):
         self.problems.set_diagnostics(result.diagnostics)
         self.outline.outline.set_document(result.document)
         self.build_panel.set_document(result.document)
-        self._context_timer.start()
+        if result.document is not self._context_document:
+            self._context_document = result.document
+            self._context_timer.start()
 
     def _on_notice(self, text: str) -> None:
         self.problems.show_notice(text)

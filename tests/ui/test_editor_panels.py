@@ -94,7 +94,9 @@ def test_runner_is_debounced_and_drops_stale_results(make_ctx: MakeContext,
     qtbot.addWidget(editor)
     runner = DiagnosticsRunner(ctx, editor, delay_ms=50)
     results: list[CheckResult] = []
+    quick: list[CheckResult] = []
     runner.analysed.connect(results.append)
+    runner.checked.connect(quick.append)
     for ch in "FROM x\nRUM":
         editor.insertPlainText(ch)
     assert runner.pending and runner.runs == 0  # no check per keystroke
@@ -102,6 +104,8 @@ def test_runner_is_debounced_and_drops_stale_results(make_ctx: MakeContext,
     assert runner.runs == 1
     assert [d.code for d in results[0].diagnostics if d.source == "workbench"] == [
         "unknown-instruction"]
+    assert {d.source for d in results[0].diagnostics} == {"workbench", "hadolint"}
+    assert [d.source for d in quick[0].diagnostics] == ["workbench"], "own checks come first"
     assert editor.diagnostics == list(results[0].diagnostics)
     # Two checks in flight: only the newer text's result may land.
     editor.setPlainText("FROM x\nCMD ['a']\n")
@@ -111,7 +115,8 @@ def test_runner_is_debounced_and_drops_stale_results(make_ctx: MakeContext,
     with qtbot.waitSignal(last.finished, timeout=10_000):
         pass
     qtbot.waitUntil(lambda: not ctx.tasks.active_jobs, timeout=10_000)
-    assert runner.runs == 3 and runner.applied == 2  # run 2 finished but was dropped
+    # run 1: own checks, then with hadolint; run 2 finished but was dropped; run 3 twice
+    assert runner.runs == 3 and runner.applied == 4
     assert not [d for d in editor.diagnostics if d.source == "workbench"]
     assert editor.parsed.instructions[1].keyword == "RUN"
 

@@ -1,17 +1,22 @@
 """Live diagnostics: debounced, off the GUI thread, stale results dropped.
 
 Each text change restarts a short timer; when it fires, the text is checked
-(parse + the project's checks + hadolint) by ``ctx.tasks``. Every run gets a
-number, and only the newest run's result is shown, so a slow check of an old
-text can never overwrite a newer one (git-cola's diff-token pattern).
+in two jobs on ``ctx.tasks``: first the parse and the project's own checks
+(fast: the outline and problems update at once), then hadolint (a subprocess
+that takes seconds on big files), whose findings are merged in. Every run
+gets a number, and only the newest run's results are shown, so a slow check
+of an old text can never overwrite a newer one (git-cola's diff-token pattern).
 
 Signals:
-    analysed(object): a ``CheckResult`` that was applied to the editor.
+    checked(object): the own-checks ``CheckResult`` was applied to the editor.
+    analysed(object): the complete ``CheckResult`` (with hadolint's findings, or
+        ``hadolint_problem`` saying why not) was applied.
     notice(str): said once per runner, e.g. that hadolint is not installed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import shiboken6
@@ -20,12 +25,15 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from ui.context import AppContext
 from ui.editor.editor import DockerfileEditor
 from ui.worker import Job
+from workbench.dockerfile import Diagnostic
 from workbench.dockerfile.check import CheckResult, check
+from workbench.dockerfile.hadolint import run_hadolint
 
 DELAY_MS = 300
 
 
 class DiagnosticsRunner(QObject):
+    checked = Signal(object)
     analysed = Signal(object)
     notice = Signal(str)
 
@@ -49,27 +57,51 @@ class DiagnosticsRunner(QObject):
 
     @Slot()
     def run_now(self) -> Job:
+        """Check the current text now; returns the first (own checks) job."""
         self._timer.stop()
         self.runs += 1
         run = self.runs
-        job = self._ctx.tasks.call(check, self._editor.toPlainText(), self.use_hadolint,
-                                   self.cwd, self.hadolint, description="Checking the Dockerfile")
-        job.succeeded.connect(lambda result, run=run: self._apply(run, result))
+        text = self._editor.toPlainText()
+        job = self._ctx.tasks.call(check, text, False, description="Checking the Dockerfile")
+        job.succeeded.connect(lambda result, run=run: self._own_done(run, text, result))
         return job
 
     @property
     def pending(self) -> bool:
         return self._timer.isActive()
 
-    def _apply(self, run: int, result: CheckResult) -> None:
-        if not shiboken6.isValid(self):
-            return  # the editor was closed while the check ran
-        if run != self.runs:
-            return  # a newer check is on its way; this text is gone
+    def _current(self, run: int) -> bool:
+        # The editor may have been closed while the check ran; a newer run wins.
+        return shiboken6.isValid(self) and run == self.runs
+
+    def _own_done(self, run: int, text: str, result: CheckResult) -> None:
+        if not self._current(run):
+            return
+        self._show(result)
+        self.checked.emit(result)
+        if not self.use_hadolint:
+            self.analysed.emit(result)
+            return
+        job = self._ctx.tasks.call(run_hadolint, text, self.hadolint, self.cwd,
+                                   description="Running hadolint", report_errors=False)
+        job.succeeded.connect(lambda found, run=run: self._lint_done(run, result, found, None))
+        job.failed.connect(lambda _message, exc, run=run: self._lint_done(run, result, [],
+                                                                          str(exc)))
+
+    def _lint_done(self, run: int, own: CheckResult, found: list[Diagnostic],
+                   problem: str | None) -> None:
+        if not self._current(run):
+            return
+        merged = sorted((*own.diagnostics, *found),
+                        key=lambda d: (d.line, d.start, d.source, d.code))
+        result = dataclasses.replace(own, diagnostics=tuple(merged), hadolint_problem=problem)
+        self._show(result)
+        if problem and not self._told:
+            self._told = True
+            self.notice.emit(problem)
+        self.analysed.emit(result)
+
+    def _show(self, result: CheckResult) -> None:
         self.latest = result
         self.applied += 1
         self._editor.set_analysis(result.document, result.diagnostics)
-        if result.hadolint_problem and not self._told:
-            self._told = True
-            self.notice.emit(result.hadolint_problem)
-        self.analysed.emit(result)

@@ -194,6 +194,7 @@ class _Builder:
         self.errors: list[ParseError] = []
         self.directives: list[Directive] = []
         self.escape = "\\"
+        self.froms = 0  # FROMs seen so far: the stage index of what follows
 
     def error(self, line: int, start: int, end: int, message: str) -> None:
         self.errors.append(ParseError(line, start, max(end, start + 1), message))
@@ -215,7 +216,7 @@ def parse(text: str) -> Document:
     def close_instruction(end_state: LineState) -> None:
         nonlocal current, pending_instruction, heredoc_open
         assert current is not None
-        ins = _instruction(current, b)
+        ins = _instruction(current, b, b.froms)
         current = None
         if end_state.heredocs:
             heredoc_open = [(name, strip, 0, []) for name, strip in end_state.heredocs]
@@ -293,7 +294,8 @@ def _with_heredocs(ins: Instruction, heredocs: list[Heredoc], last: int) -> Inst
                        ins.column, ins.flags, ins.rest, tuple(heredocs), ins.stage, ins.known)
 
 
-def _instruction(parts: list[tuple[int, list[Token], str]], b: _Builder) -> Instruction:
+def _instruction(parts: list[tuple[int, list[Token], str]], b: _Builder,
+                 froms: int) -> Instruction:
     first_line, first_tokens, first_text = parts[0]
     head = first_tokens[0] if first_tokens and first_tokens[0].kind in (
         Kind.KEYWORD, Kind.UNKNOWN) else None
@@ -323,8 +325,12 @@ def _instruction(parts: list[tuple[int, list[Token], str]], b: _Builder) -> Inst
         if remainder:
             rest_pieces.append(remainder)
     keyword = written.upper()
+    if keyword == "FROM":
+        b.froms += 1
+        froms = b.froms
     return Instruction(keyword, " ".join(pieces), first_line, parts[-1][0], written, column,
-                       tuple(flags), " ".join(rest_pieces), (), None, keyword in INSTRUCTIONS)
+                       tuple(flags), " ".join(rest_pieces), (), froms - 1 if froms else None,
+                       keyword in INSTRUCTIONS)
 
 
 def _stages(instructions: list[Instruction], line_count: int
@@ -354,8 +360,6 @@ def _stages(instructions: list[Instruction], line_count: int
         stage_index = len(stages) if open_stage is not None else None
         if stage_index is not None:
             members.append(index)
-        ins = Instruction(ins.keyword, ins.arguments, ins.first_line, ins.last_line, ins.written,
-                          ins.column, ins.flags, ins.rest, ins.heredocs, stage_index, ins.known)
         out.append(ins)
         if ins.keyword in ("ARG", "ENV"):
             for name, value in declared_names(ins):
@@ -368,10 +372,13 @@ def _stages(instructions: list[Instruction], line_count: int
 
 def declared_names(ins: Instruction) -> list[tuple[str, str | None]]:
     """The names an ARG or ENV declares, with their values (``ENV a b`` is the old form)."""
-    try:
-        words = shlex.split(ins.rest, posix=True)
-    except ValueError:
-        words = ins.rest.split()
+    if not any(ch in ins.rest for ch in "\"'\\"):
+        words = ins.rest.split()  # the common case, without shlex's cost
+    else:
+        try:
+            words = shlex.split(ins.rest, posix=True)
+        except ValueError:
+            words = ins.rest.split()
     if not words:
         return []
     if ins.keyword == "ENV" and "=" not in words[0]:

@@ -16,7 +16,7 @@ ADD whose bodies follow the end of the instruction. Only ``\\n`` (and a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 
 INSTRUCTIONS: tuple[str, ...] = (
@@ -50,7 +50,7 @@ class Kind(StrEnum):
     TEXT = "text"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Token:
     kind: Kind
     start: int  # 0-based column in the line
@@ -58,7 +58,7 @@ class Token:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LineState:
     """What a line needs to know about the lines before it. Hashable, comparable."""
 
@@ -70,6 +70,23 @@ class LineState:
     words: int = 0               # argument words seen so far, capped at 3 (FROM image AS name)
     pending: tuple[tuple[str, bool], ...] = ()   # heredocs opened, bodies not yet started
     heredocs: tuple[tuple[str, bool], ...] = ()  # heredoc bodies being read (name, strip tabs)
+
+    def but(self, escape: str | None = None, header: bool | None = None,
+            escape_seen: bool | None = None, keyword: str | None | bool = False,
+            in_flags: bool | None = None, words: int | None = None,
+            pending: tuple[tuple[str, bool], ...] | None = None,
+            heredocs: tuple[tuple[str, bool], ...] | None = None) -> LineState:
+        """A copy with some fields changed (``dataclasses.replace`` is slow per line;
+        ``keyword=False`` means "keep")."""
+        return LineState(
+            self.escape if escape is None else escape,
+            self.header if header is None else header,
+            self.escape_seen if escape_seen is None else escape_seen,
+            self.keyword if keyword is False else keyword,  # type: ignore[arg-type]
+            self.in_flags if in_flags is None else in_flags,
+            self.words if words is None else words,
+            self.pending if pending is None else pending,
+            self.heredocs if heredocs is None else heredocs)
 
     @property
     def in_instruction(self) -> bool:
@@ -101,7 +118,7 @@ def tokenize_line(line: str, state: LineState = START) -> tuple[list[Token], Lin
         body = line.lstrip("\t") if strip else line
         if body == name:
             rest = state.heredocs[1:]
-            return [Token(Kind.HEREDOC, 0, len(line), line)], replace(state, heredocs=rest)
+            return [Token(Kind.HEREDOC, 0, len(line), line)], state.but(heredocs=rest)
         return ([Token(Kind.HEREDOC_BODY, 0, len(line), line)] if line else []), state
 
     stripped = line.lstrip(" \t")
@@ -119,8 +136,8 @@ def tokenize_line(line: str, state: LineState = START) -> tuple[list[Token], Lin
             if m.group(2):
                 found.append(Token(Kind.DIRECTIVE_VALUE, indent + m.start(2),
                                    indent + m.end(2), m.group(2)))
-            return found, replace(state, escape=escape, escape_seen=seen)
-        state = replace(state, header=False)
+            return found, state.but(escape=escape, escape_seen=seen)
+        state = state.but(header=False)
 
     if stripped.startswith("#"):
         return [Token(Kind.COMMENT, indent, len(line), stripped)], state
@@ -143,7 +160,7 @@ def tokenize_line(line: str, state: LineState = START) -> tuple[list[Token], Lin
             upper = word.upper()
             kind = Kind.KEYWORD if upper in INSTRUCTIONS else Kind.UNKNOWN
             tokens.append(Token(kind, m.start(), word_end, word))
-        state = replace(state, keyword=word.upper(), in_flags=True, words=0, pending=())
+        state = state.but(keyword=word.upper(), in_flags=True, words=0, pending=())
         pos = word_end
     tokens_rest, state = _arguments(line, pos, state)
     tokens.extend(tokens_rest)
@@ -217,9 +234,9 @@ def _arguments(line: str, pos: int, state: LineState) -> tuple[list[Token], Line
         i = end
     if goes_on:
         tokens.append(Token(Kind.CONTINUATION, body_end, body_end + 1, escape))
-        return tokens, replace(state, in_flags=in_flags, words=words, pending=tuple(pending))
+        return tokens, state.but(in_flags=in_flags, words=words, pending=tuple(pending))
     # The instruction ends here; heredoc bodies (if any) start on the next line.
-    return tokens, replace(state, keyword=None, in_flags=False, words=0, pending=(),
+    return tokens, state.but(keyword=None, in_flags=False, words=0, pending=(),
                            heredocs=tuple(pending))
 
 
