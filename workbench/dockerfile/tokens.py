@@ -72,7 +72,7 @@ class LineState:
     heredocs: tuple[tuple[str, bool], ...] = ()  # heredoc bodies being read (name, strip tabs)
 
     def but(self, escape: str | None = None, header: bool | None = None,
-            escape_seen: bool | None = None, keyword: str | None | bool = False,
+            escape_seen: bool | None = None, keyword: str | bool | None = False,
             in_flags: bool | None = None, words: int | None = None,
             pending: tuple[tuple[str, bool], ...] | None = None,
             heredocs: tuple[tuple[str, bool], ...] | None = None) -> LineState:
