@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -371,21 +373,37 @@ class RegistryClient:
         token = self._token_for(host, scope)
         if token and auth is None:
             headers = {**headers, "Authorization": f"Bearer {token}"}
-        scheme = self._schemes.get(host, "https")
+        scheme = self._scheme(host)
         url = path if path.startswith("http") else f"{scheme}://{host}{path}"
         try:
             return self.session.get(url, headers=headers, auth=auth, timeout=self.timeout,
                                     verify=self._verify(host))
         except requests.exceptions.SSLError as exc:
-            if scheme == "https" and _is_loopback(host) and _speaks_plain_http(exc):
-                # The engine treats loopback registries as insecure: plain HTTP is allowed.
-                self._schemes[host] = "http"
-                return self._send(host, path.replace(f"https://{host}", f"http://{host}"),
-                                  headers, scope, auth)
             raise RegistryError(explain.registry_tls_failed(host, str(exc))) from exc
         except requests.RequestException as exc:
             raise RegistryUnreachable(explain.registry_unreachable(host,
                                                                    network_reason(exc))) from exc
+
+    def _scheme(self, host: str) -> str:
+        """https, except a loopback registry that speaks plain HTTP (the engine treats
+        loopback registries as insecure, so such registries exist and work)."""
+        with self._lock:
+            known = self._schemes.get(host)
+        if known is not None:
+            return known
+        if not _is_loopback(host):
+            return "https"
+        tls = _speaks_tls(host, self.timeout[0])
+        if tls is None:
+            return "https"  # not answering: let the real request report it
+        scheme = "https" if tls else "http"
+        with self._lock:
+            self._schemes[host] = scheme
+        return scheme
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.session.close()
 
     def _verify(self, host: str) -> str | bool:
         if host in self.ca_files:
@@ -511,10 +529,31 @@ def network_reason(exc: BaseException) -> str:
     return text
 
 
-def _speaks_plain_http(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return "wrong version number" in text or "record layer failure" in text or (
-        "http request" in text)
+def _speaks_tls(host: str, timeout: float) -> bool | None:
+    """Does ``host:port`` answer a TLS handshake? None if it does not answer at all.
+
+    Only used to tell TLS from plain HTTP; the certificate is checked by the real
+    request. Our own socket, closed in every case.
+    """
+    name, _, port = host.rpartition(":") if host.count(":") == 1 or "]:" in host else (
+        host, "", "443")
+    name = name.strip("[]")
+    try:
+        raw = socket.create_connection((name, int(port or 443)), timeout=timeout)
+    except (OSError, ValueError):
+        return None
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with raw, context.wrap_socket(raw, server_hostname=name,
+                                  do_handshake_on_connect=False) as wrapped:
+        try:
+            wrapped.do_handshake()
+            return True
+        except ssl.SSLError:
+            return False
+        except OSError:
+            return None
 
 
 # --- one answer for the picker -------------------------------------------------

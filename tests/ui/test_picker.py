@@ -4,6 +4,7 @@ one undoable edit, debounced search with stale answers dropped, Show command."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import docker.auth
 import pytest
@@ -31,14 +32,15 @@ def _offline_client() -> RegistryClient:
 
 
 @pytest.fixture
-def picker(make_ctx: MakeContext, qtbot: QtBot) -> BaseImagePicker:
+def picker(make_ctx: MakeContext, qtbot: QtBot) -> Iterator[BaseImagePicker]:
     ctx = make_ctx()
     editor = DockerfileEditor()
     qtbot.addWidget(editor)
     widget = BaseImagePicker(ctx, editor, client=_offline_client())
     qtbot.addWidget(widget)
     widget.resize(900, 600)
-    return widget
+    yield widget
+    widget.shutdown()
 
 
 def _rows(widget: BaseImagePicker) -> list[PickerRow]:
@@ -66,6 +68,7 @@ def test_offline_shows_published_figures_as_of_their_date_fast(
     # … and stays, saying why, once the look-ups failed (well within 2 s).
     qtbot.waitUntil(lambda: _settled(widget), timeout=2000)
     assert time.monotonic() - started < 2.0
+    widget.shutdown()
     alpine = widget.model.rows[row]
     assert alpine.figure is not None and not alpine.figure.live
     assert alpine.figure.problem and "Could not reach" in alpine.figure.problem

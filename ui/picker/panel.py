@@ -186,6 +186,9 @@ class BaseImagePicker(QWidget):
             self._look_up(row.repository)
         self.refresh_local()
         ctx.engine.connected.connect(self._on_engine)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
         if self.proxy.rowCount():
             self.view.selectRow(0)
 
@@ -619,13 +622,16 @@ class BaseImagePicker(QWidget):
                                    f"Showing the {len(local)} catalogue matches.")
 
     def _show_direct(self, query: str, results: list[SearchResult]) -> None:
-        """A full name typed in (quay.io/…, app:1) is shown even if search did not list it."""
+        """A full name typed in (quay.io/…, app:1) is shown even if search did not list it;
+        a partial one that search completed is left to the results."""
         direct = self._direct_reference(query)
         if direct is None:
             return
         name = parse_reference(direct).name
-        if any(r.name == name for r in results) and ":" not in query.rsplit("/", 1)[-1]:
-            self.select_repository(name)
+        has_tag = ":" in query.rsplit("/", 1)[-1]
+        if results and not has_tag:
+            if any(r.name == name for r in results):
+                self.select_repository(name)
             return
         self.show_repository(direct, keep_search=True)
 
@@ -731,6 +737,14 @@ class BaseImagePicker(QWidget):
     @property
     def pulling(self) -> bool:
         return self._pull_job is not None
+
+    @Slot()
+    def shutdown(self) -> None:
+        """Cancel a running pull and close the registry connections (on quit)."""
+        if self._pull_job is not None:
+            self._pull_job.cancel()
+        if self._client is not None:
+            self._client.close()
 
 
 def _utf16(text: str) -> int:
