@@ -110,6 +110,10 @@ class ImagesPanel(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.verticalHeader().hide()
+        # Fixed row heights: the view never measures 1,000 rows to lay them out.
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.view.verticalHeader().setDefaultSectionSize(
+            self.view.fontMetrics().height() + 8)
         self.view.setWordWrap(False)
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
