@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -28,6 +29,7 @@ from workbench.explain import explain
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 2000  # items handed to the GUI per event-loop turn
+YIELD_EVERY = 200  # stream items between two looks at the GUI's backlog
 
 
 class Job(QObject):
@@ -89,16 +91,29 @@ class Job(QObject):
                 if self.cancel_requested:
                     self.cancel()
                 delegate = callable(getattr(source, "cancel", None))
-                for item in source:
+                for count, item in enumerate(source, 1):
                     self._push(item)
                     if self.cancel_requested and not delegate:
                         break
+                    if count % YIELD_EVERY == 0:
+                        self._wait_while_behind()
             else:
                 result = self._work()
         except BaseException as exc:  # noqa: BLE001 - reported to the GUI, never lost
             log.debug("job %s failed:\n%s", self.description, traceback.format_exc())
             error = exc
         self._done.emit(result, error)
+
+    def _wait_while_behind(self) -> None:
+        """Back-pressure: while the GUI is far behind, stop producing for a moment.
+
+        Sleeping releases the GIL, which the GUI thread needs for every call Qt
+        makes into Python (painting, model data) — and it bounds the backlog.
+        """
+        with self._lock:
+            backlog = len(self._pending)
+        if backlog > 4 * MAX_BATCH:
+            time.sleep(0.002)
 
     def _push(self, item: Any) -> None:
         with self._lock:

@@ -30,6 +30,10 @@ from docker.errors import TLSParameterError
 from docker.tls import TLSConfig
 from docker.utils import version_lt
 
+from workbench import sdk_fixes
+
+sdk_fixes.apply()
+
 DEFAULT_UNIX_SOCKET = "unix:///var/run/docker.sock"
 DEFAULT_WINDOWS_PIPE = "npipe:////./pipe/docker_engine"
 CONNECT_TIMEOUT_S = 3.0

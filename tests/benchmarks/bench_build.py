@@ -92,9 +92,10 @@ def bench_ratio(engine: EngineHandle, runs: int) -> bool:
 def _window():  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QApplication
 
-    from ui.app import build_context
+    from ui.app import build_context, favour_the_gui_thread
     from ui.main_window import MainWindow
 
+    favour_the_gui_thread()  # as ui.app.main does
     app = QApplication.instance() or QApplication([])
     ctx = build_context(app)  # type: ignore[arg-type]
     window = MainWindow(ctx)

@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListView,
     QPushButton,
     QSplitter,
+    QTableView,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -177,14 +177,29 @@ class BuildPanel(QWidget):
 
     def _make_log(self) -> None:
         self.log = StepLogModel(self.steps, self)
-        self.log_view = QListView()
+        # A one-column QTableView with fixed row heights: its layout is arithmetic, so
+        # inserting and scrolling stay cheap at 200,000 lines, where QListView and
+        # QTreeView walk every row (each walk a call into Python) on each layout.
+        self.log_view = QTableView()
         self.log_view.setObjectName("buildLog")
         self.log_view.setAccessibleName("Output of the selected step")
         self.log_view.setModel(self.log)
-        self.log_view.setUniformItemSizes(True)
+        self.log_view.setShowGrid(False)
+        self.log_view.setWordWrap(False)
+        self.log_view.horizontalHeader().hide()
+        self.log_view.horizontalHeader().setStretchLastSection(True)
+        rows = self.log_view.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.log_view.fontMetrics().height() + 2)
+        self.log_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.log_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.log_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self._at_bottom = True
+        self._scroll_pending = QTimer(self)  # one scroll per burst of lines, not per batch
+        self._scroll_pending.setSingleShot(True)
+        self._scroll_pending.setInterval(30)
+        self._scroll_pending.timeout.connect(self.log_view.scrollToBottom)
         self.log.rowsAboutToBeInserted.connect(self._remember_tail)
         self.log.rowsInserted.connect(self._follow_tail)
         self.log.modelReset.connect(self.log_view.scrollToBottom)
@@ -514,8 +529,8 @@ class BuildPanel(QWidget):
         self._at_bottom = bar.value() >= bar.maximum() - 2
 
     def _follow_tail(self) -> None:
-        if self._at_bottom:  # scrolled up by the user: leave them where they are
-            self.log_view.scrollToBottom()
+        if self._at_bottom and not self._scroll_pending.isActive():
+            self._scroll_pending.start()  # scrolled up by the user: leave them there
 
     @Slot()
     def find_next(self) -> None:

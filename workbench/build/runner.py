@@ -23,7 +23,7 @@ from workbench.build.events import (
     StageFinished,
 )
 from workbench.build.request import BuildRequest, pack_context
-from workbench.build.stream import BuildStreamParser
+from workbench.build.stream import BuildStreamParser, decode_json_lines
 from workbench.engine import Engine
 from workbench.explain import explain_api_error, parse_error_line
 from workbench.reference import split_tag
@@ -78,26 +78,27 @@ class BuildRun:
                 raw = api.build(
                     fileobj=fileobj, custom_context=True, dockerfile=dockerfile_name,
                     tag=self.request.tags[0] if self.request.tags else None,
-                    rm=True, forcerm=True, decode=True,
+                    rm=True, forcerm=True, decode=False,
                     nocache=self.request.no_cache, pull=self.request.pull,
                     buildargs=dict(self.request.build_args) or None,
                     target=self.request.target or None,
                     labels=dict(self.request.labels) or None,
                     platform=self.request.platform or None,
                 )
-                first = next(raw, None)  # a pre-stream daemon error raises here
+                chunks = iter(raw)
+                first_chunk = next(chunks, None)  # a pre-stream daemon error raises here
             except docker.errors.APIError as exc:
                 yield BuildFailed(0, self._clock(), explain_api_error(exc), None,
                                   parse_error_line(str(exc.explanation or "")))
                 return
             assert self._response is not None
             with self._lock:
-                self._stream = CancellableStream(raw, self._response)
+                self._stream = CancellableStream(chunks, self._response)
                 cancelled_early = self._cancelled
             if cancelled_early:
                 _close_quietly(self._stream)
-            pending = [first] if first is not None and not cancelled_early else []
-            for obj in _chain(pending, self._stream):
+            pending = [first_chunk] if first_chunk is not None and not cancelled_early else []
+            for obj in decode_json_lines(_chain(pending, self._stream)):
                 for event in parser.feed(obj):
                     if isinstance(event, ContainerStarted):
                         running.add(event.container_id)
@@ -148,7 +149,7 @@ def _layer_sizes(api: docker.APIClient, image_id: str | None) -> dict[str, int]:
             for h in history if str(h.get("Id", "")).startswith("sha256:")}
 
 
-def _chain(first: list[dict[str, Any]], rest: CancellableStream) -> Iterator[dict[str, Any]]:
+def _chain(first: list[bytes], rest: CancellableStream) -> Iterator[bytes]:
     yield from first
     yield from rest
 

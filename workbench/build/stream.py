@@ -9,6 +9,7 @@ that ends without a success line is a failure, never a success.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -43,8 +44,42 @@ _COLOUR = re.compile(r"(\x1b\[91m|\x1b\[0m)")
 _DAEMON_PREFIXES = (" ---> ", "Step ", "Removing intermediate container ",
                     "Successfully built ", "Successfully tagged ")
 
+_DAEMON_FIRST_CHARS = frozenset(" SR[")  # every daemon line starts with one of these
+
 STDERR_ON = "\x1b[91m"
 STDERR_OFF = "\x1b[0m"
+
+
+def decode_json_lines(chunks: Iterable[bytes]) -> Iterator[dict[str, Any]]:
+    """The engine's newline-delimited JSON messages, from raw HTTP chunks.
+
+    docker-py's own decoder re-slices its whole buffer after every object
+    (quadratic on big chunks, and heavy on the GIL the GUI thread needs); the
+    daemon ends every message with a newline, so splitting on it is enough.
+    """
+    pending = b""
+    for chunk in chunks:
+        pending += chunk
+        *complete, pending = pending.split(b"\n")
+        for line in complete:
+            if line.strip():
+                yield from _decode_line(line)
+    if pending.strip():
+        yield from _decode_line(pending)
+
+
+def _decode_line(line: bytes) -> Iterator[dict[str, Any]]:
+    text = line.decode("utf-8", "replace")
+    try:
+        yield json.loads(text)
+    except ValueError:
+        # Not one object per line after all: fall back to decoding them in sequence.
+        decoder = json.JSONDecoder()
+        text = text.strip()
+        while text:
+            obj, end = decoder.raw_decode(text)
+            yield obj
+            text = text[end:].lstrip()
 
 
 class BuildStreamParser:
@@ -158,6 +193,8 @@ class BuildStreamParser:
         line = line.rstrip("\r")
         if is_stderr:
             return [OutputLine(self.step, now, line, "stderr")]
+        if not line or line[0] not in _DAEMON_FIRST_CHARS:  # the common case: RUN's output
+            return [OutputLine(self.step, now, line, "stdout")]
         if m := _STEP.match(line):
             self.step, self.total = int(m.group(1)), int(m.group(2))
             return [StepStarted(self.step, now, self.total, m.group(3).strip())]
