@@ -152,11 +152,12 @@ def test_pull_shows_layers_and_bytes_then_available_offline(
         assert not picker.pull_button.isEnabled() and picker.cancel_button.isEnabled()
     assert finished.args == [reference]
     assert isinstance(picker.progress.outcome, PullDone)
-    assert picker.layers.rowCount() == 3  # busybox + two RUN layers
-    assert all(layer.phase.finished for layer in picker.layers.layers)
+    assert picker.layers.rowCount() == 3  # busybox + two RUN layers, one bar each
+    assert all(layer.phase.finished for layer in picker.progress.layers.values())
+    assert all(line.fraction == 1.0 for line in picker.layers.lines)
     assert picker.pull_total.value() == 1000
     assert "downloaded (compressed), 3 layers" in picker.pull_status.text()
-    downloaded = sum(layer.size for layer in picker.layers.layers
+    downloaded = sum(layer.size for layer in picker.progress.layers.values()
                      if layer.phase is LayerPhase.COMPLETE)
     assert picker.progress.total_bytes == downloaded > 3_000_000
     qtbot.waitUntil(lambda: picker.model.rows[picker.model.row_of(images.larger) or 0]

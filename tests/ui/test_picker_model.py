@@ -1,16 +1,15 @@
-"""The picker's models: checked by qtmodeltester; sizes sort as numbers, unknown last."""
+"""The picker's model: checked by qtmodeltester; sizes sort as numbers, unknown last."""
 
 from __future__ import annotations
 
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from ui.picker.model import LayersModel, LocalImage, PickerModel, PickerRow
+from ui.picker.model import LocalImage, PickerModel, PickerRow
 from ui.picker.panel import PickerFilter
 from ui.roles import Role
 from workbench.catalogue import load_catalogue
 from workbench.registry import SizeFigure
-from workbench.transfer import LayerPhase, LayerUpdate, PullProgress
 
 
 def _figure(ref: str, download: int | None, live: bool, as_of: str | None = None,
@@ -63,24 +62,6 @@ def test_sizes_are_labelled_and_sort_as_numbers_with_unknown_last(qtbot: QtBot) 
     assert model.index(1, PickerModel.COL_DISK).data() == "8.44MB · available offline"
     proxy.sort(PickerModel.COL_DISK)
     assert proxy.index(0, 0).data() == "Alpine Linux"
-
-
-def test_layers_model(qtmodeltester: ModelTester) -> None:
-    model = LayersModel()
-    progress = PullProgress()
-    states = [progress.feed(LayerUpdate("aaa", LayerPhase.WAITING)),
-              progress.feed(LayerUpdate("bbb", LayerPhase.DOWNLOADING, 10, 100))]
-    model.touch([s for s in states if s is not None])
-    qtmodeltester.check(model)
-    assert model.rowCount() == 2
-    assert model.index(1, LayersModel.COL_SIZE).data() == "10B / 100B"
-    state = progress.feed(LayerUpdate("bbb", LayerPhase.COMPLETE))
-    assert state is not None
-    model.touch([state])
-    assert model.index(1, LayersModel.COL_STATUS).data() == "complete"
-    assert model.index(1, LayersModel.COL_BAR).data() == "100 %"
-    model.clear()
-    qtmodeltester.check(model)
 
 
 def _h() -> object:

@@ -1,5 +1,6 @@
-"""The picker's models: base images (one row per repository, at its chosen tag) and
-the layers of a running pull. Sizes sort on raw bytes; unknown sizes sort last."""
+"""The picker's model: base images, one row per repository at its chosen tag.
+Sizes sort on raw bytes; unknown sizes sort last. (A pull's layers use the image
+list's ``ui.images.progress.LayersModel``.)"""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from ui.roles import Role
 from workbench.catalogue import CatalogueEntry
 from workbench.formatting import human_size
 from workbench.registry import SizeFigure
-from workbench.transfer import LayerState
 
 Index = QModelIndex | QPersistentModelIndex
 UNKNOWN_LAST = 1 << 62  # sort key for a size nobody knows yet
@@ -22,7 +22,6 @@ UNKNOWN_LAST = 1 << 62  # sort key for a size nobody knows yet
 
 class PickerRole(IntEnum):
     ROW = Qt.ItemDataRole.UserRole + 40  # the PickerRow itself
-    FRACTION = Qt.ItemDataRole.UserRole + 41  # a layer's progress, 0..1
 
 
 @dataclass(frozen=True)
@@ -205,73 +204,3 @@ class PickerModel(QAbstractTableModel):
                     row.entry.eol.successors)
             return text or None
         return None
-
-
-class LayersModel(QAbstractTableModel):
-    """One row per layer of the running pull, updated in place."""
-
-    HEADERS = ("Layer", "Status", "Progress", "Size (compressed)")
-    COL_ID, COL_STATUS, COL_BAR, COL_SIZE = range(4)
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.layers: list[LayerState] = []
-        self._rows: dict[str, int] = {}
-
-    def clear(self) -> None:
-        self.beginResetModel()
-        self.layers = []
-        self._rows = {}
-        self.endResetModel()
-
-    def touch(self, states: list[LayerState]) -> None:
-        """These layers changed (the PullProgress objects themselves; new ones append)."""
-        changed: set[int] = set()
-        fresh = [s for s in states if s.layer_id not in self._rows]
-        for state in {s.layer_id: s for s in fresh}.values():
-            row = len(self.layers)
-            self.beginInsertRows(QModelIndex(), row, row)
-            self.layers.append(state)
-            self._rows[state.layer_id] = row
-            self.endInsertRows()
-        for state in states:
-            row = self._rows[state.layer_id]
-            self.layers[row] = state
-            changed.add(row)
-        if changed:
-            self.dataChanged.emit(self.index(min(changed), 0),
-                                  self.index(max(changed), len(self.HEADERS) - 1))
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.layers)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(self.HEADERS)):
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.layers):
-            return None
-        layer = self.layers[index.row()]
-        column = index.column()
-        if role == PickerRole.FRACTION and column == self.COL_BAR:
-            return layer.fraction
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if column == self.COL_ID:
-            return layer.layer_id
-        if column == self.COL_STATUS:
-            return layer.phase.value
-        if column == self.COL_BAR:
-            return f"{round(layer.fraction * 100)} %"
-        if layer.size:
-            if layer.phase.finished:
-                return human_size(layer.size)
-            return f"{human_size(layer.downloaded)} / {human_size(layer.size)}"
-        return "—"

@@ -12,7 +12,6 @@ search) is dropped.
 from __future__ import annotations
 
 import platform as host_platform
-import shlex
 from functools import partial
 from typing import Any
 
@@ -39,10 +38,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionProgressBar,
-    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -50,11 +45,13 @@ from PySide6.QtWidgets import (
 
 from ui.context import AppContext
 from ui.icons import icon
+from ui.images.progress import LayerLine, LayersModel, ProgressDelegate
 from ui.picker.from_edit import TextEdit, use_image_edit
-from ui.picker.model import LayersModel, LocalImage, PickerModel, PickerRole, PickerRow
+from ui.picker.model import LocalImage, PickerModel, PickerRole, PickerRow
 from ui.roles import Role
 from ui.worker import Job
 from workbench.catalogue import Catalogue, load_catalogue
+from workbench.commands import pull_command
 from workbench.formatting import human_size
 from workbench.registry import (
     Platform,
@@ -79,10 +76,6 @@ from workbench.transfer import (
 SEARCH_DEBOUNCE_MS = 400
 _MACHINE_ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64",
                  "armv7l": "arm", "ppc64le": "ppc64le", "s390x": "s390x"}
-
-
-def pull_command(reference: str) -> str:
-    return f"docker pull {shlex.quote(reference)}"
 
 
 def list_local(api: docker.APIClient) -> dict[str, LocalImage]:
@@ -123,27 +116,6 @@ class PickerFilter(QSortFilterProxyModel):
             return True  # "quay.io/centos/centos:stream9" shows that repository's row
         return self._text in words or (row.entry is not None and
                                        self._text in row.entry.description.lower())
-
-
-class ProgressDelegate(QStyledItemDelegate):
-    """A layer's progress as the style's own progress bar."""
-
-    def paint(self, painter: Any, option: QStyleOptionViewItem,
-              index: QModelIndex | QPersistentModelIndex) -> None:
-        fraction = index.data(PickerRole.FRACTION)
-        if fraction is None:
-            super().paint(painter, option, index)
-            return
-        bar = QStyleOptionProgressBar()
-        bar.rect = option.rect.adjusted(2, 3, -2, -3)
-        bar.minimum = 0
-        bar.maximum = 1000
-        bar.progress = int(fraction * 1000)
-        bar.text = index.data(Qt.ItemDataRole.DisplayRole)
-        bar.textVisible = True
-        bar.state = option.state
-        style = QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter)
 
 
 class BaseImagePicker(QWidget):
@@ -314,11 +286,15 @@ class BaseImagePicker(QWidget):
         self.layers_view.setAccessibleName("Layers of the pull")
         self.layers_view.setModel(self.layers)
         self.layers_view.verticalHeader().hide()
-        self.layers_view.setItemDelegateForColumn(LayersModel.COL_BAR, ProgressDelegate(self))
+        # The image list's own layer model and bars (one per layer; the image column is
+        # the same for every row here, so it is hidden).
+        self.layers_view.setItemDelegateForColumn(LayersModel.COL_PROGRESS,
+                                                  ProgressDelegate(self))
+        self.layers_view.setColumnHidden(LayersModel.COL_GROUP, True)
         self.layers_view.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents)
         self.layers_view.horizontalHeader().setSectionResizeMode(
-            LayersModel.COL_BAR, QHeaderView.ResizeMode.Stretch)
+            LayersModel.COL_PROGRESS, QHeaderView.ResizeMode.Stretch)
         self.layers_view.setMaximumHeight(160)
         pull_top = QHBoxLayout()
         pull_top.addWidget(self.pull_total, 1)
@@ -696,13 +672,12 @@ class BaseImagePicker(QWidget):
             self._pull_job.cancel()
 
     def _on_pull_events(self, events: list[PullEvent]) -> None:
-        changed = []
+        reference = self._pull_run.reference if self._pull_run else ""
         for event in events:
             state = self.progress.feed(event)
             if state is not None:
-                changed.append(state)
-        if changed:
-            self.layers.touch(changed)
+                self.layers.upsert(LayerLine(reference, state.layer_id, state.phase.value,
+                                             state.downloaded, state.size, state.fraction))
         self.pull_total.setValue(int(self.progress.fraction * 1000))
         outcome = self.progress.outcome
         total = self.progress.total_bytes
