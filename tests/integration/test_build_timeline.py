@@ -211,3 +211,21 @@ def test_clicking_a_step_selects_its_lines_and_the_log_tools_work(
     qtbot.waitUntil(target.exists, timeout=5_000)
     saved = target.read_text()
     assert "Step 2/2 : RUN echo one" in saved and "    three" in saved
+
+
+def test_buildkit_only_syntax_is_explained_before_sending(
+        qtbot: QtBot, make_window: MakeWindow, engine_api: docker.APIClient, base_image: str,
+        context_dir: Path, containers_before: set[str]) -> None:
+    window = make_window()
+    text = f"FROM {base_image}\nRUN --mount=type=cache,target=/root/.cache echo hi\n"
+    prepare(window, text, context_dir)
+    panel = window.build_panel
+    with qtbot.assertNotEmitted(panel.buildEnded, wait=300):
+        qtbot.mouseClick(panel.build_button, Qt.MouseButton.LeftButton)
+    message = panel.message.text()
+    assert message.startswith("Not sent:") and "Line 2" in message and "BuildKit" in message
+    assert not panel.steps.steps and panel.build_button.isEnabled()
+    assert 2 in [m.cursor.blockNumber() + 1 for m in window.editor.extraSelections()]
+    # Pressing Build again sends it anyway: the engine's own refusal then shows.
+    build(qtbot, window)
+    assert "requires BuildKit" in panel.message.text()

@@ -209,7 +209,8 @@ class BuildOptionsWidget(QWidget):
         self.target.addItem(LAST_STAGE, None)
         for stage in stages(document):
             if stage.name:
-                self.target.addItem(stage.label, stage.name)
+                self.target.addItem(
+                    f"{stage.name} (stage {stage.index + 1}, FROM {stage.base})", stage.name)
         found = self.target.findData(current) if current else -1
         self.target.setCurrentIndex(max(found, 0))
         self.target.blockSignals(False)

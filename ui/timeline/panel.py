@@ -40,6 +40,7 @@ from workbench.build.request import BuildRequest
 from workbench.build.runner import BuildRun
 from workbench.commands import build_command
 from workbench.dockerfile import Document
+from workbench.dockerfile.diagnose import blocking, diagnose
 from workbench.explain import explain_build_failure, is_connection_lost
 from workbench.formatting import format_duration
 
@@ -75,6 +76,7 @@ class BuildPanel(QWidget):
         self._started_wall = 0.0
         self._dockerfile_key = ""
         self.request_factory: Factory | None = None
+        self._send_anyway = ""
         self.options_store = OptionsStore(ctx.dirs.data / "build-options.json")
         self.history = HistoryStore(ctx.dirs.data / "build-history.jsonl")
 
@@ -347,6 +349,8 @@ class BuildPanel(QWidget):
         engine = self._ctx.engine.engine
         if engine is None or self._job is not None:
             return
+        if not self._preflight(request, document):
+            return
         self._document = document
         self._request = request
         self._last_request = (request, document)
@@ -367,6 +371,25 @@ class BuildPanel(QWidget):
         self._job = job
         self._tick.start()
         self._update_buttons()
+
+    def _preflight(self, request: BuildRequest, document: Document) -> bool:
+        """Explain what the classic builder will refuse before sending it.
+
+        A second press of Build with the same text sends it anyway, so a check
+        that is wrong can never lock the user out.
+        """
+        refused = blocking(diagnose(document))
+        if not refused or request.dockerfile_text == self._send_anyway:
+            return True
+        self._send_anyway = request.dockerfile_text
+        reasons = " ".join(f"Line {d.line}: {d.message}" for d in refused[:3])
+        more = f" (and {len(refused) - 3} more)" if len(refused) > 3 else ""
+        self._show_message(
+            "Not sent: the engine's classic builder, which this app uses, would refuse "
+            f"this Dockerfile. {reasons}{more} Fix it, or press Build again to send it "
+            "anyway.", "error")
+        self.stepFailed.emit(refused[0].line, refused[0].message)
+        return False
 
     def _save_options(self, key: str, request: BuildRequest) -> None:
         options = self.options.options()

@@ -1,36 +1,20 @@
 """Build options a user picks, what the Dockerfile offers, and their memory per Dockerfile.
 
-Stages and ARGs are read from the one parse (``workbench.dockerfile``): the
-target list is the ``FROM … AS name`` stages, and the build-args table is
-prefilled from the ARG declarations with their defaults.
+Stages and ARGs come from the one parse (``workbench.dockerfile``), not a
+second reading of the text: the target list is its stages, and the
+build-args table is prefilled from its ARG declarations and defaults.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from workbench.dockerfile import Document
-
-_AS = re.compile(r"\s+as\s+(\S+)\s*$", re.I)
-_FLAG = re.compile(r"^--\S+\s+")
-
-
-@dataclass(frozen=True)
-class Stage:
-    index: int  # 0-based, as --target counts them too
-    name: str | None
-    base: str
-    first_line: int
-
-    @property
-    def label(self) -> str:
-        return f"{self.name} (stage {self.index + 1}, FROM {self.base})" if self.name else (
-            f"stage {self.index + 1} (FROM {self.base})")
+from workbench.dockerfile.parse import Stage
 
 
 @dataclass(frozen=True)
@@ -41,43 +25,22 @@ class ArgDeclaration:
 
 
 def stages(document: Document) -> list[Stage]:
-    found: list[Stage] = []
-    for ins in document.instructions:
-        if ins.keyword != "FROM":
-            continue
-        rest = ins.arguments
-        while _FLAG.match(rest):  # --platform=… before the image
-            rest = _FLAG.sub("", rest, count=1)
-        m = _AS.search(rest)
-        name = m.group(1) if m else None
-        base = rest[: m.start()].strip() if m else rest.strip()
-        found.append(Stage(len(found), name, base, ins.first_line))
-    return found
+    """The stages a build can target (the one parse's, FROM order)."""
+    return list(document.stages)
 
 
 def declared_args(document: Document) -> list[ArgDeclaration]:
-    """Every ARG in order; a name declared twice keeps its first default that is set."""
-    stage: int | None = None
+    """Every ARG name once, in order; the first default that is set wins."""
     seen: dict[str, ArgDeclaration] = {}
-    for ins in document.instructions:
-        if ins.keyword == "FROM":
-            stage = 0 if stage is None else stage + 1
-        elif ins.keyword == "ARG":
-            for token in ins.arguments.split():
-                name, eq, default = token.partition("=")
-                if not name:
-                    continue
-                value = _unquote(default) if eq else None
-                old = seen.get(name)
-                if old is None or (old.default is None and value is not None):
-                    seen[name] = ArgDeclaration(name, value, stage if old is None else old.stage)
+    for var in document.variables:
+        if var.kind != "ARG":
+            continue
+        old = seen.get(var.name)
+        if old is None:
+            seen[var.name] = ArgDeclaration(var.name, var.value, var.stage)
+        elif old.default is None and var.value is not None:
+            seen[var.name] = ArgDeclaration(var.name, var.value, old.stage)
     return list(seen.values())
-
-
-def _unquote(text: str) -> str:
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
-        return text[1:-1]
-    return text
 
 
 @dataclass
