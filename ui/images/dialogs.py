@@ -351,6 +351,8 @@ class PushTargetsModel(QAbstractTableModel):
             return (ref, self.states.get(ref, ""), self.digests.get(ref, ""))[col]
         if role == Qt.ItemDataRole.ToolTipRole and col == self.COL_STATE:
             return self.states.get(ref) or None
+        if role == Qt.ItemDataRole.ToolTipRole and col == self.COL_DIGEST:
+            return self.digests.get(ref) or None
         if role == Qt.ItemDataRole.CheckStateRole and col == self.COL_REF:
             return Qt.CheckState.Checked if self.checked[ref] else Qt.CheckState.Unchecked
         return None
@@ -494,6 +496,8 @@ class PushDialog(QDialog):
         self.layers_view.setItemDelegateForColumn(LayersModel.COL_PROGRESS,
                                                   ProgressDelegate(self.layers_view))
         self.layers_view.verticalHeader().hide()
+        self.layers_view.setWordWrap(False)
+        self.layers_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = self.layers_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.status = QLabel("Choose the tags to push.")
@@ -727,6 +731,8 @@ class PullDialog(QDialog):
         self.layers_view.setItemDelegateForColumn(LayersModel.COL_PROGRESS,
                                                   ProgressDelegate(self.layers_view))
         self.layers_view.verticalHeader().hide()
+        self.layers_view.setWordWrap(False)
+        self.layers_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.layers_view.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.Stretch)
         self.status = QLabel()
