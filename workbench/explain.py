@@ -60,6 +60,11 @@ _PULL_DENIED = re.compile(r"pull access denied for ([^,]+)|manifest for (\S+) no
                           r"repository (\S+) not found", re.I)
 
 
+_REGISTRY_UNREACHABLE = re.compile(
+    r"(dial tcp|read tcp|Get \"https?://)[^\n]*(connection refused|connection reset|"
+    r"no such host|i/o timeout|handshake|server gave HTTP response)", re.I)
+
+
 def explain_build_failure(message: str, exit_code: int | None, context_dir: str,
                           last_output: list[str] | None = None) -> str:
     """A failed build step in plain words, with the fix. The daemon's text stays visible."""
@@ -80,6 +85,11 @@ def explain_build_failure(message: str, exit_code: int | None, context_dir: str,
         return (f"The base image {image} could not be pulled: the name or tag does not exist, "
                 "or the registry needs `docker login`. Check the FROM line. "
                 f"(Engine: {message})")
+    if _REGISTRY_UNREACHABLE.search(message):
+        return ("The base image could not be pulled: its registry did not answer properly "
+                f"({message}). Check the registry and name in the FROM line and that the "
+                "registry is running; if it needs credentials, run `docker login <registry>` "
+                "first.")
     if "no space left on device" in message:
         return (f"The engine ran out of disk space ({message}). Remove unused images "
                 "(`docker image prune`) and build again.")

@@ -229,3 +229,19 @@ def test_buildkit_only_syntax_is_explained_before_sending(
     # Pressing Build again sends it anyway: the engine's own refusal then shows.
     build(qtbot, window)
     assert "requires BuildKit" in panel.message.text()
+
+
+def test_missing_or_protected_base_images_are_explained(
+        qtbot: QtBot, make_window: MakeWindow, registry: RegistryHandle,
+        tls_registry: RegistryHandle, context_dir: Path) -> None:
+    window = make_window()
+    prepare(window, f"FROM {registry.host}/workbench-test/absent:1\nRUN true\n", context_dir)
+    build(qtbot, window)
+    message = window.build_panel.message.text()
+    assert "could not be pulled" in message and "Check the FROM line" in message
+    assert status_column(window)[0] == "failed"
+
+    prepare(window, f"FROM {tls_registry.host}/workbench-test/secret:1\n", context_dir)
+    build(qtbot, window)
+    message = window.build_panel.message.text()
+    assert "could not be pulled" in message and "docker login" in message
