@@ -103,6 +103,7 @@ def test_reopening_uses_the_index_without_exporting(
     ctx = connected_ctx(qtbot, make_ctx)
     first = open_inspector(qtbot, ctx, wasteful)
     numbers = first.efficiency.summary.text()
+    qtbot.waitUntil(lambda: not ctx.tasks.active_jobs, timeout=30_000)  # indexed after showing
     assert (ctx.dirs.cache / "layer-index").is_dir()
     second = open_inspector(qtbot, ctx, wasteful)
     assert "from the index, nothing exported" in second.status.text()

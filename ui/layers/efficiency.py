@@ -59,7 +59,9 @@ class EfficiencyPanel(QWidget):
         self.why.setObjectName("layerWasteExplanation")
         self.why.setWordWrap(True)
         self.why.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        # Selection, not the current index: a view may make row 0 current on its own
+        # (focus), and selecting that row then changes no current index.
+        self.table.selectionModel().selectionChanged.connect(self._row_changed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.summary)
@@ -89,9 +91,10 @@ class EfficiencyPanel(QWidget):
 
     @Slot()
     def _row_changed(self) -> None:
-        index = self.proxy.mapToSource(self.table.currentIndex())
-        if not index.isValid():
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
             return
+        index = self.proxy.mapToSource(rows[0])
         item, words = self.model.rows[index.row()]
         self.why.setText(words)
         self.pathChosen.emit(item.path, item.layers[-1] if item.layers else 0)

@@ -130,6 +130,7 @@ class ExportProgress:
     member: str
     bytes_read: int
     layers_read: int
+    layers: dict[str, list[Entry]]  # every layer parsed so far, by archive path
 
 
 @dataclass
@@ -161,12 +162,17 @@ class ExportContents:
     def layer_paths(self) -> list[str]:
         return [str(p) for p in self.manifest.get("Layers") or []]
 
-    def entries_for(self, path: str) -> list[Entry] | None:
-        """A layer's entries (following a legacy duplicate-layer symlink); None if skipped."""
+    def resolve(self, path: str) -> str:
+        """Follow legacy duplicate-layer symlinks to the stored copy."""
         seen = set()
         while path in self.links and path not in seen:
             seen.add(path)
             path = self.links[path]
+        return path
+
+    def entries_for(self, path: str) -> list[Entry] | None:
+        """A layer's entries (following a legacy duplicate-layer symlink); None if skipped."""
+        path = self.resolve(path)
         if path in self.skipped:
             return None
         if path not in self.layers:
@@ -204,7 +210,8 @@ def read_export(source: Readable | Iterable[bytes] | IO[bytes],
                     posixpath.join(posixpath.dirname(name), header.linkname))
             elif header.is_regular:
                 _read_member(data, header, name, contents, skip)
-            yield ExportProgress(name, getattr(src, "consumed", 0), len(contents.layers))
+            yield ExportProgress(name, getattr(src, "consumed", 0), len(contents.layers),
+                                 contents.layers)
     except TarError as exc:
         raise ExportError(f"The engine's export is not a readable tar archive ({exc}).") from exc
     if "manifest.json" not in contents.json_files:

@@ -166,9 +166,26 @@ class Efficiency:
         return self.user_wasted_ratio * 100
 
 
-def dive_efficiency(layers: list[LayerFiles]) -> Efficiency:
+@dataclass(frozen=True, slots=True)
+class PreparedLayer:
+    """The per-layer half of dive's analysis (its tree and leaves), which needs no other
+    layer: computed while the export is still streaming in."""
+
+    tree: _Node
+    leaves: list[_Leaf]
+
+
+def prepare_layer(layer: LayerFiles) -> PreparedLayer:
+    tree = _layer_tree(layer)
+    return PreparedLayer(tree, _leaves(tree))
+
+
+def dive_efficiency(layers: list[LayerFiles],
+                    prepared: list[PreparedLayer | None] | None = None) -> Efficiency:
     """dive's analysis of an image whose layers are ``layers`` (bottom first)."""
-    trees = [_layer_tree(layer) for layer in layers]
+    ready = [(prepared[i] if prepared is not None and i < len(prepared) else None)
+             or prepare_layer(layer) for i, layer in enumerate(layers)]
+    trees = [p.tree for p in ready]
     sizes: dict[str, list[int]] = {}  # path → [min, cumulative, count]
     where: dict[str, list[int]] = {}
     order: list[str] = []  # paths in the order they reached a second layer
@@ -181,7 +198,7 @@ def dive_efficiency(layers: list[LayerFiles]) -> Efficiency:
                 stacked = _copy(trees[0])
             _stack(stacked, trees[index - 1])
             lookup = stacked
-        for leaf in _leaves(tree):
+        for leaf in ready[index].leaves:
             data = sizes.get(leaf.path)
             if data is None:
                 data = sizes[leaf.path] = [-1, 0, 0]
