@@ -125,3 +125,34 @@ def test_missing_image_and_no_engine_say_what_to_do(
     with qtbot.waitSignal(lonely.loadFailed, timeout=5_000) as blocker:
         lonely.inspect("anything")
     assert "No Docker engine is connected" in blocker.args[0]
+
+
+def test_compare_two_images_and_extract_from_a_layer(
+        qtbot: QtBot, make_ctx: MakeContext, wasteful: str, engine_api: docker.APIClient,
+        base_image: str, tmp_path: Path) -> None:
+    build_image(engine_api, f"FROM {base_image}\n{DOCKERFILE}"
+                "RUN echo bye > /app/lib/b.txt && rm /app/lib/a.txt\n",
+                "workbench-layers/ui:2")
+    ctx = connected_ctx(qtbot, make_ctx)
+    inspector = open_inspector(qtbot, ctx, wasteful)
+    with qtbot.waitSignal(inspector.compared, timeout=60_000) as blocker:
+        inspector.compare_with("workbench-layers/ui:2")
+    result = blocker.args[0]
+    assert result.shared_layers == 3  # base, RUN head…, RUN rm…: same diff ids
+    assert {p: c.change for p, c in result.changes.items()} == {
+        "/app/lib/b.txt": Change.ADDED, "/app/lib/a.txt": Change.REMOVED}
+    assert "1 files only in the second, 1 only in the first" in inspector.tree_title.text()
+    tree_files = {n.path for n in inspector.tree_model.visible_nodes() if not n.by_name}
+    assert {"/app/lib/b.txt", "/app/lib/a.txt"} <= tree_files
+
+    qtbot.waitUntil(lambda: not ctx.tasks.active_jobs, timeout=30_000)  # index written
+    with qtbot.waitSignal(inspector.extracted, timeout=60_000) as done:
+        inspector.extract("/app", 1, tmp_path / "out")
+    extracted = done.args[0]
+    assert (tmp_path / "out" / "app" / "lib" / "a.txt").read_text() == "hi\n"
+    assert extracted.files == 1 and extracted.folders == 2
+    with qtbot.waitSignal(inspector.extracted, timeout=60_000):
+        inspector.extract("/big.bin", 1, tmp_path / "big")
+    assert (tmp_path / "big" / "big.bin").stat().st_size == 400000
+    inspector.extract("/etc/passwd", 1, tmp_path / "none")
+    qtbot.waitUntil(lambda: "not in that layer" in inspector.status.text(), timeout=60_000)

@@ -9,6 +9,7 @@ import io
 import json
 import math
 import tarfile
+from pathlib import Path
 
 import pytest
 import zstandard
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 
 from workbench.layers.archive import ExportError, clean_path, read_export, read_layer
 from workbench.layers.efficiency import dive_efficiency
+from workbench.layers.extract import ExtractError, _inside
 from workbench.layers.history import instruction
 from workbench.layers.model import Entry, Kind, LayerFiles
 from workbench.layers.tarscan import Member, Source, TarError, members
@@ -183,3 +185,9 @@ def test_legacy_duplicate_layer_symlink_is_followed() -> None:
 
     a = analyse_export(io.BytesIO(buf.getvalue()))
     assert [[e.path for e in la.entries] for la in a.image.layers] == [["/x"], ["/x"]]
+
+
+def test_extract_refuses_paths_outside_the_destination(tmp_path: Path) -> None:
+    assert _inside(tmp_path, "app/x") == (tmp_path / "app" / "x").resolve()
+    with pytest.raises(ExtractError, match="outside"):
+        _inside(tmp_path, "../../etc/passwd")

@@ -8,7 +8,7 @@ import functools
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal, Slot
+from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -32,10 +32,11 @@ from ui.layers.delegates import SizeBarDelegate
 from ui.layers.efficiency import EfficiencyPanel
 from ui.layers.models import HistoryModel, LayersModel
 from ui.layers.tree import FileTreeModel, Node, TreeMode, build_tree
-from ui.roles import Role
 from ui.worker import Job
 from workbench.formatting import human_size
 from workbench.layers import Analysis, Change, LayerIndex, LayerLoad, Loaded, LoadProgress
+from workbench.layers.compare import Comparison, compare
+from workbench.layers.extract import Extracted, extract
 from workbench.layers.load import LoadCancelled
 
 INDEX_FOLDER = "layer-index"
@@ -47,10 +48,14 @@ class LayerInspector(QWidget):
     Signals:
         loaded(object): an ``Analysis`` is shown.
         loadFailed(str): the image could not be opened (plain words).
+        compared(object): a ``Comparison`` with another image is shown in the tree.
+        extracted(object): an ``Extracted`` result (files written to disk).
     """
 
     loaded = Signal(object)
     loadFailed = Signal(str)
+    compared = Signal(object)
+    extracted = Signal(object)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -155,12 +160,31 @@ class LayerInspector(QWidget):
         self.csv_button.setObjectName("layerExportCsv")
         self.csv_button.setAccessibleName("Export the shown file list as CSV")
         self.csv_button.clicked.connect(self._ask_csv)
+        self.extract_button = QPushButton(icon("browse"), "Extract…")
+        self.extract_button.setObjectName("layerExtract")
+        self.extract_button.setAccessibleName("Extract the selected file or folder to disk")
+        self.extract_button.clicked.connect(self._ask_extract)
+        self.compare_edit = QLineEdit()
+        self.compare_edit.setObjectName("layerCompareWith")
+        self.compare_edit.setAccessibleName("Image to compare with")
+        self.compare_edit.setPlaceholderText("Compare with image…")
+        self.compare_edit.returnPressed.connect(self._compare_clicked)
+        self.compare_button = QPushButton(icon("refresh"), "Compare")
+        self.compare_button.setObjectName("layerCompareButton")
+        self.compare_button.setAccessibleName("Compare this image with another one")
+        self.compare_button.clicked.connect(self._compare_clicked)
+        self.comparison: Comparison | None = None
         self.tree_title = QLabel()
         self.tree_title.setObjectName("layerTreeTitle")
+        self.tree_title.setWordWrap(True)
         tree_bar = QHBoxLayout()
         tree_bar.addWidget(self.tree_title, 1)
-        for b in (self.expand_button, self.collapse_button, self.csv_button):
+        for b in (self.expand_button, self.collapse_button, self.csv_button,
+                  self.extract_button):
             tree_bar.addWidget(b)
+        compare_bar = QHBoxLayout()
+        compare_bar.addWidget(self.compare_edit, 1)
+        compare_bar.addWidget(self.compare_button)
 
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self._titled("History", self.history))
@@ -170,6 +194,7 @@ class LayerInspector(QWidget):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addLayout(compare_bar)
         right_layout.addLayout(filters)
         right_layout.addLayout(tree_bar)
         right_layout.addWidget(self.tree, 1)
@@ -301,6 +326,7 @@ class LayerInspector(QWidget):
     def _rebuild_tree(self) -> None:
         if self.analysis is None:
             return
+        self.comparison = None
         diff = self.analysis.diff
         changes = diff.changes[self.layer]
         root = build_tree(diff.stack_at(self.layer), changes, self.tree_mode)
@@ -353,6 +379,69 @@ class LayerInspector(QWidget):
             self.tree.setCurrentIndex(found)
             self.tree.scrollTo(found)
 
+    # --- beyond dive: compare, extract -----------------------------------------------
+    @Slot()
+    def _compare_clicked(self) -> None:
+        other = self.compare_edit.text().strip()
+        if other:
+            self.compare_with(other)
+
+    def compare_with(self, other_ref: str) -> None:
+        """Load ``other_ref`` (index first) and show what differs from this image."""
+        engine = self._ctx.engine.engine
+        if self.analysis is None or engine is None:
+            self.status.setText("Open an image (with the engine connected) before comparing.")
+            return
+        load = LayerLoad(functools.partial(engine.new_client, None), other_ref, self.index)
+        job = self._ctx.tasks.stream(lambda: load, description=f"compare with {other_ref}",
+                                     report_errors=False)
+        job.items.connect(functools.partial(self._on_compare_items, other_ref))
+        job.failed.connect(lambda message, _exc: self.status.setText(message))
+        self.status.setText(f"Reading {other_ref} to compare…")
+
+    def _on_compare_items(self, other_ref: str, items: list[object]) -> None:
+        for item in items:
+            if isinstance(item, Loaded) and self.analysis is not None:
+                result = compare(self.analysis, item.analysis)
+                root = build_tree(item.analysis.diff.final, result.changes, TreeMode.CHANGES)
+                self.tree_model.set_root(root)
+                self.comparison = result
+                self.tree_title.setText(f"{self.ref} → {other_ref}: {result.summary()}")
+                self.status.setText(f"Compared with {other_ref}.")
+                self.compared.emit(result)
+
+    @Slot()
+    def _ask_extract(self) -> None:
+        index = self.tree.currentIndex()
+        if self.analysis is None or not index.isValid():
+            self.status.setText("Select a file or folder in the tree to extract.")
+            return
+        node: Node = index.internalPointer()
+        target = self._ctx.interaction.choose_directory(self, Path.home())
+        if target is not None:
+            self.extract(node.path, self.layer, target)
+
+    def extract(self, path: str, layer: int, destination: Path) -> None:
+        """Write ``path`` as layer ``layer`` holds it into ``destination`` (off-thread)."""
+        engine = self._ctx.engine.engine
+        if self.analysis is None or engine is None:
+            self.status.setText("Open an image (with the engine connected) before extracting.")
+            return
+        image = self.analysis.image
+        job = self._ctx.tasks.call(extract, functools.partial(engine.new_client, None),
+                                   image.image_id, image.layers[layer].diff_id, path,
+                                   destination, self.index,
+                                   description=f"extract {path}", report_errors=False)
+        job.succeeded.connect(self._on_extracted)
+        job.failed.connect(lambda message, _exc: self.status.setText(message))
+        self.status.setText(f"Extracting {path} from layer {layer}…")
+
+    def _on_extracted(self, result: Extracted) -> None:
+        self.status.setText(f"Extracted {result.files} files, {result.folders} folders, "
+                            f"{result.links} links ({human_size(result.bytes)}) to "
+                            f"{result.target}.")
+        self.extracted.emit(result)
+
     # --- export -----------------------------------------------------------------
     @Slot()
     def _ask_csv(self) -> None:
@@ -378,5 +467,3 @@ class LayerInspector(QWidget):
                 rows += 1
         return rows
 
-
-__all__ = ["LayerInspector", "QSortFilterProxyModel", "Role"]

@@ -82,7 +82,7 @@ def _gunzip(chunks: Iterable[bytes]) -> Iterator[bytes]:
         yield tail
 
 
-def _layer_source(data: Member) -> Readable:
+def layer_source(data: Member) -> Readable:
     """The uncompressed tar bytes of a layer member (plain, gzip or zstd, by magic)."""
     head = data.peek(4)
     if head.startswith(GZIP_MAGIC):
@@ -104,7 +104,7 @@ def read_layer(data: Member) -> list[Entry]:
     entries: list[Entry] = []
     sha1 = hashlib.sha1
     try:
-        for header, content in members(_layer_source(data)):
+        for header, content in members(layer_source(data)):
             digest = b""
             if header.is_regular:
                 h = sha1(usedforsecurity=False)  # identity, not security
