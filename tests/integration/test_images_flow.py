@@ -355,3 +355,25 @@ def test_events_follow_an_engine_that_comes_back(
     cleanup.append(f"{repo}:1")
     engine_api.tag(base_image, repo, "1")
     qtbot.waitUntil(lambda: p.images.model.row_for(f"{repo}:1") is not None, timeout=10_000)
+
+
+def test_event_stream_restarts_after_the_engine_is_lost_and_found(
+        qtbot: QtBot, make_panels: MakePanels, engine_api: docker.APIClient,
+        test_engine: object, base_image: str, cleanup: list[str], tmp_path: Path) -> None:
+    host = test_engine.docker_host  # type: ignore[attr-defined]
+    environ = {"DOCKER_HOST": host}
+    p = make_panels(environ)
+    p.ctx.engine.disconnected.connect(lambda _m, _a: p.images.clear())  # as the main window
+    environ["DOCKER_HOST"] = f"unix://{tmp_path}/gone.sock"  # the engine goes away
+    with qtbot.waitSignal(p.ctx.engine.disconnected, timeout=10_000):
+        p.ctx.engine.report_lost("the engine stopped answering")
+    qtbot.waitUntil(lambda: not p.images.events.running, timeout=10_000)
+    assert p.images.model.rowCount() == 0
+    environ["DOCKER_HOST"] = host  # and comes back
+    with qtbot.waitSignal(p.images.refreshed, timeout=20_000):
+        p.ctx.engine.reconnect()
+    qtbot.waitUntil(lambda: p.images.events.running, timeout=5_000)
+    repo = unique("again")
+    cleanup.append(f"{repo}:1")
+    engine_api.tag(base_image, repo, "1")
+    qtbot.waitUntil(lambda: p.images.model.row_for(f"{repo}:1") is not None, timeout=10_000)

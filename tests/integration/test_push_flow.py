@@ -211,3 +211,36 @@ def test_pull_from_the_registry_with_layer_progress(
     dialog.reject()
     with pytest.raises(docker.errors.NotFound):
         engine_api.inspect_image(f"{registry.host}/{repo}:nope")
+
+
+def test_pull_can_be_cancelled_midway(
+        qtbot: QtBot, make_panels: MakePanels, engine_api: docker.APIClient,
+        base_image: str, registry: RegistryHandle, cleanup: list[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "docker-config"))
+    repo = f"workbench-it/big-{uuid.uuid4().hex[:6]}"
+    target = f"{registry.host}/{repo}:1"
+    cleanup.append(target)
+    image_id = build_image(engine_api, base_image, target,
+                           f"RUN head -c 60000000 /dev/urandom > /big-{uuid.uuid4().hex}")
+    out = list(engine_api.push(f"{registry.host}/{repo}", tag="1", stream=True, decode=True,
+                               auth_config={}))
+    assert not [o for o in out if "error" in o], out
+    engine_api.remove_image(image_id, force=True)
+    p = make_panels()
+    p.images.pull()
+    dialog = p.images.pull_dialog
+    assert dialog is not None
+    dialog.edit.setText(target)
+    dialog.start_button.click()
+    qtbot.waitUntil(lambda: any(line.status == "downloading" and line.current > 0
+                                for line in dialog.layers.lines), timeout=60_000)
+    assert dialog.cancel_button.isEnabled()
+    with qtbot.waitSignal(dialog.finishedPull, timeout=30_000) as finished:
+        dialog.cancel_button.click()
+    present = finished.args == [True]
+    assert dialog.status.text().startswith("Cancelled"), dialog.status.text()
+    if not present:  # the usual case: cancelled before the last layer landed
+        with pytest.raises(docker.errors.NotFound):
+            engine_api.inspect_image(target)
+    dialog.reject()
