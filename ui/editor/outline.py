@@ -25,6 +25,7 @@ Index = QModelIndex | QPersistentModelIndex
 LINE_ROLE = Qt.ItemDataRole.UserRole + 62         # int, 1-based first line
 STAGE_ROLE = Qt.ItemDataRole.UserRole + 63        # the Stage (top-level rows only)
 INSTRUCTION_ROLE = Qt.ItemDataRole.UserRole + 64  # the Instruction (child rows)
+EXPAND_LIMIT = 400  # rows
 _TOP = 0  # internalId of top-level rows; children carry their parent's row + 1
 
 
@@ -37,12 +38,29 @@ class OutlineModel(QAbstractItemModel):
         self._groups: list[tuple[Stage | None, list[Instruction]]] = []
 
     def set_document(self, document: Document) -> None:
+        """Show this Document's stages; rows that only changed text are updated in
+        place (expansion and selection stay), a new shape resets the model."""
         groups: list[tuple[Stage | None, list[Instruction]]] = []
         meta = [i for i in document.instructions if i.stage is None]
         if meta:
             groups.append((None, meta))
         for stage in document.stages:
             groups.append((stage, [document.instructions[i] for i in stage.instructions[1:]]))
+        same_shape = [len(m) for _, m in groups] == [len(m) for _, m in self._groups]
+        if same_shape and groups == self._groups:
+            self.document = document
+            return
+        if same_shape:
+            self.document = document
+            self._groups = groups
+            if groups:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(groups) - 1, 0))
+                for row, (_, members) in enumerate(groups):
+                    if members:
+                        parent = self.index(row, 0)
+                        self.dataChanged.emit(self.index(0, 0, parent),
+                                              self.index(len(members) - 1, 0, parent))
+            return
         self.beginResetModel()
         self.document = document
         self._groups = groups
@@ -135,9 +153,16 @@ class OutlineView(QTreeView):
         self.setUniformRowHeights(True)
         self.outline = model or OutlineModel(self)
         self.setModel(self.outline)
-        self.outline.modelReset.connect(self.expandAll)
+        self.outline.modelReset.connect(self._expand)
         self.activated.connect(self._chosen)
         self.clicked.connect(self._chosen)
+
+    def _expand(self) -> None:
+        # Expanding thousands of rows costs tens of ms; big files start collapsed.
+        rows = self.outline.rowCount()
+        total = rows + sum(self.outline.rowCount(self.outline.index(r, 0)) for r in range(rows))
+        if total <= EXPAND_LIMIT:
+            self.expandAll()
 
     def _chosen(self, index: QModelIndex) -> None:
         line = index.data(LINE_ROLE)

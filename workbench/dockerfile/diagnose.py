@@ -42,11 +42,12 @@ from __future__ import annotations
 import difflib
 import re
 import shlex
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from workbench.dockerfile.parse import Document, Flag, Instruction, json_form
+from workbench.dockerfile.parse import YIELD_EVERY, Document, Flag, Instruction, json_form
 from workbench.dockerfile.tokens import INSTRUCTIONS, split_lines
 
 
@@ -113,7 +114,9 @@ def diagnose(document: Document) -> list[Diagnostic]:
     _directives(document, out)
     _order(document, out)
     stage_names: dict[str, int] = {}
-    for ins in document.instructions:
+    for n, ins in enumerate(document.instructions):
+        if not n % YIELD_EVERY:
+            time.sleep(0)  # see parse.YIELD_EVERY: typing goes on meanwhile
         _keyword(ins, document.lines, out)
         if not ins.known:
             continue
