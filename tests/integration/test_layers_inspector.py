@@ -15,6 +15,7 @@ from tests.qtsupport import MakeContext, ScriptedInteraction
 from ui.context import AppContext
 from ui.layers import LayerInspector
 from ui.layers.tree import TreeMode
+from workbench.dockerfile.parse import parse
 from workbench.layers import Change
 
 pytestmark = pytest.mark.engine
@@ -156,3 +157,30 @@ def test_compare_two_images_and_extract_from_a_layer(
     assert (tmp_path / "big" / "big.bin").stat().st_size == 400000
     inspector.extract("/etc/passwd", 1, tmp_path / "none")
     qtbot.waitUntil(lambda: "not in that layer" in inspector.status.text(), timeout=60_000)
+
+
+def test_history_links_back_to_the_dockerfile_lines(
+        qtbot: QtBot, make_ctx: MakeContext, engine_api: docker.APIClient,
+        base_image: str) -> None:
+    text = (f"# built by the app\nFROM {base_image}\n\nRUN echo a > /a \\\n    && true\n"
+            "ENV X=1\nCOPY hello.txt /hello.txt\n")
+    build_image(engine_api, text, "workbench-layers/lines:1", {"hello.txt": b"hello\n"})
+    ctx = connected_ctx(qtbot, make_ctx)
+    inspector = LayerInspector(ctx)
+    qtbot.addWidget(inspector)
+    with qtbot.waitSignal(inspector.loaded, timeout=60_000):
+        inspector.inspect("workbench-layers/lines:1", parse(text))
+    model = inspector.history.model()
+    last = model.rowCount() - 1
+    assert [model.index(r, 5).data() for r in range(last - 2, last + 1)] == ["4", "6", "7"]
+    assert model.index(0, 5).data() == ""  # the base image's own history: no line
+    with qtbot.waitSignal(inspector.lineChosen) as chosen:
+        inspector.history.selectRow(last - 2)
+    assert chosen.args == [4]
+    # A Dockerfile that does not match the history links nothing.
+    other = LayerInspector(ctx)
+    qtbot.addWidget(other)
+    with qtbot.waitSignal(other.loaded, timeout=60_000):
+        other.inspect("workbench-layers/lines:1", parse(f"FROM {base_image}\nCMD x\n"))
+    assert all(other.history.model().index(r, 5).data() == ""
+               for r in range(other.history.model().rowCount()))

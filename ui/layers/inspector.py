@@ -33,10 +33,12 @@ from ui.layers.efficiency import EfficiencyPanel
 from ui.layers.models import HistoryModel, LayersModel
 from ui.layers.tree import FileTreeModel, Node, TreeMode, build_tree
 from ui.worker import Job
+from workbench.dockerfile.parse import Document
 from workbench.formatting import human_size
 from workbench.layers import Analysis, Change, LayerIndex, LayerLoad, Loaded, LoadProgress
 from workbench.layers.compare import Comparison, compare
 from workbench.layers.extract import Extracted, extract
+from workbench.layers.history import dockerfile_lines
 from workbench.layers.load import LoadCancelled
 
 INDEX_FOLDER = "layer-index"
@@ -50,12 +52,15 @@ class LayerInspector(QWidget):
         loadFailed(str): the image could not be opened (plain words).
         compared(object): a ``Comparison`` with another image is shown in the tree.
         extracted(object): an ``Extracted`` result (files written to disk).
+        lineChosen(int): a history row of an app-built image was chosen: its
+            Dockerfile line (1-based), for the editor to show.
     """
 
     loaded = Signal(object)
     loadFailed = Signal(str)
     compared = Signal(object)
     extracted = Signal(object)
+    lineChosen = Signal(int)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,6 +72,7 @@ class LayerInspector(QWidget):
         self.analysis: Analysis | None = None
         self.ref = ""
         self.layer = 0
+        self.dockerfile: Document | None = None
 
         self.title = QLabel("<b>No image</b>")
         self.title.setObjectName("layerImageTitle")
@@ -231,9 +237,13 @@ class LayerInspector(QWidget):
     def index(self) -> LayerIndex:
         return LayerIndex(self._ctx.dirs.cache / INDEX_FOLDER)
 
-    def inspect(self, image_ref: str) -> None:
-        """Open ``image_ref`` (name or id): from the index if known, else by one export."""
+    def inspect(self, image_ref: str, dockerfile: Document | None = None) -> None:
+        """Open ``image_ref`` (name or id): from the index if known, else by one export.
+
+        ``dockerfile``: the parsed Dockerfile the app built it from, to link history rows
+        to its lines."""
         self.cancel()
+        self.dockerfile = dockerfile
         engine = self._ctx.engine.engine
         self.ref = image_ref
         self.title.setText(f"<b>{image_ref}</b>")
@@ -289,7 +299,8 @@ class LayerInspector(QWidget):
         image = analysis.image
         self.title.setText(f"<b>{self.ref or image.ref}</b> · {len(image.layers)} layers · "
                            f"{human_size(analysis.efficiency.image_size)}")
-        self.history_model.set_rows(image.history)
+        lines = dockerfile_lines(image.history, self.dockerfile) if self.dockerfile else {}
+        self.history_model.set_history(image.history, lines)
         self.layers_model.set_analysis(analysis)
         self.efficiency.set_analysis(analysis)
         self.select_layer(len(image.layers) - 1)
@@ -307,6 +318,9 @@ class LayerInspector(QWidget):
     def _history_row(self) -> None:
         row = self.history.currentIndex().row()
         if 0 <= row < len(self.history_model.rows):
+            line = self.history_model.lines.get(self.history_model.rows[row].index)
+            if line is not None:
+                self.lineChosen.emit(line)
             layer = self.history_model.rows[row].layer
             if layer is not None:
                 self.select_layer(layer)

@@ -43,8 +43,16 @@ class _Table(QAbstractTableModel):
 class HistoryModel(_Table):
     """One row per config history entry; metadata-only entries greyed and marked."""
 
-    HEADERS = ("Step", "Instruction", "Size", "Created", "Layer (diff id)")
+    HEADERS = ("Step", "Instruction", "Size", "Created", "Layer (diff id)", "Line")
     rows: list[HistoryRow]
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.lines: dict[int, int] = {}  # row index → Dockerfile line, for app-built images
+
+    def set_history(self, rows: list[HistoryRow], lines: dict[int, int]) -> None:
+        self.lines = dict(lines)
+        self.set_rows(rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -52,10 +60,12 @@ class HistoryModel(_Table):
         row = self.rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
+            line = self.lines.get(row.index)
             return (str(row.index + 1), row.instruction,
                     "metadata only" if row.empty else human_size(row.size),
                     row.created[:19].replace("T", " "),
-                    "—" if row.empty else row.diff_id.removeprefix("sha256:")[:12])[col]
+                    "—" if row.empty else row.diff_id.removeprefix("sha256:")[:12],
+                    "" if line is None else str(line))[col]
         if role == Qt.ItemDataRole.ForegroundRole and row.empty:
             return _DIM
         if role == Qt.ItemDataRole.ToolTipRole:

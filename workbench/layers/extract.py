@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,8 +56,10 @@ def extract(client: Callable[[], docker.APIClient], image_id: str, diff_id: str,
     counts = {"files": 0, "folders": 0, "links": 0, "bytes": 0}
     api = client()
     streams: list[CancellableStream] = []
+    chunks: Generator[bytes, None, None] | None = None
     try:
-        outer = Source(export_chunks(api, image_id, streams.append, READ_SIZE))
+        chunks = export_chunks(api, image_id, streams.append, READ_SIZE)
+        outer = Source(chunks)
         for header, data in members(outer):
             if clean_path(header.name).lstrip("/") not in wanted:
                 continue
@@ -99,6 +101,8 @@ def extract(client: Callable[[], docker.APIClient], image_id: str, diff_id: str,
             raise ExtractError("The export did not contain that layer; the image may have "
                                "changed. Open it again in the inspector.")
     finally:
+        if chunks is not None:
+            chunks.close()
         for stream in streams:
             with contextlib.suppress(Exception):  # the socket may already be closed
                 stream.close()

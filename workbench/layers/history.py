@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from workbench.dockerfile.parse import Document
 from workbench.layers.model import HistoryRow, LayerFiles
 
 _NOP = re.compile(r"^/bin/sh -c #\(nop\)\s*", re.S)
@@ -54,3 +55,25 @@ def history_rows(config: Mapping[str, Any], layers: Sequence[LayerFiles]) -> lis
                                created_by="", created="", empty=False, layer=extra,
                                diff_id=layers[extra].diff_id, size=layers[extra].size))
     return rows
+
+
+def dockerfile_lines(rows: Sequence[HistoryRow], document: Document) -> dict[int, int]:
+    """History row index → the Dockerfile line (1-based) of the instruction that made it.
+
+    The classic builder writes one history entry per instruction of the final stage
+    after its FROM, in order, at the end of the history. The keywords must agree
+    row by row; otherwise (another Dockerfile, BuildKit's merged steps) nothing maps.
+    """
+    if not document.stages:
+        return {}
+    final = document.stages[-1]
+    steps = [document.instructions[i] for i in final.instructions[1:]]
+    if not steps or len(steps) > len(rows):
+        return {}
+    tail = rows[len(rows) - len(steps):]
+    mapping = {}
+    for row, step in zip(tail, steps, strict=True):
+        if not row.instruction.upper().startswith(step.keyword):
+            return {}
+        mapping[row.index] = step.first_line
+    return mapping

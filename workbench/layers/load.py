@@ -8,7 +8,7 @@ import http.client
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,7 +56,7 @@ LoadEvent = LoadProgress | Loaded
 
 def export_chunks(api: docker.APIClient, image: str,
                   on_stream: Callable[[CancellableStream], None] | None = None,
-                  chunk_size: int = EXPORT_CHUNK) -> Iterator[bytes]:
+                  chunk_size: int = EXPORT_CHUNK) -> Generator[bytes, None, None]:
     """``GET /images/{image}/get`` as chunks; ``on_stream`` gets a closable handle.
 
     The SDK's own generator yields each 32 kB HTTP chunk through urllib3's chunked
@@ -81,8 +81,11 @@ def export_chunks(api: docker.APIClient, image: str,
     if on_stream is not None:
         on_stream(CancellableStream(raw, response))
     read = response.raw.read
-    while chunk := read(chunk_size, decode_content=False):
-        yield chunk
+    try:
+        while chunk := read(chunk_size, decode_content=False):
+            yield chunk
+    finally:
+        response.close()  # also when the consumer stops early: no socket left behind
 
 
 class Prefetch:
@@ -117,6 +120,10 @@ class Prefetch:
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, never lost
             self._put(exc)
             return
+        finally:
+            close = getattr(self._chunks, "close", None)
+            if callable(close):
+                close()  # a stopped consumer must not leave the response open
         self._put(self._END)
 
     def __iter__(self) -> Iterator[bytes]:
