@@ -62,6 +62,10 @@ from workbench.images import (
 
 AGE_REFRESH_MS = 30_000
 USAGE_DELAY_MS = 800  # disk use is slow to compute: once after a burst, not per event
+# Events are gathered this long before the list is re-read: a burst (a script tagging
+# in a loop) becomes a few updates instead of one per event, and a lone event still
+# shows within a blink.
+EVENT_GATHER_MS = 120
 
 
 class ImagesPanel(QWidget):
@@ -175,6 +179,10 @@ class ImagesPanel(QWidget):
         self._usage_timer.setSingleShot(True)
         self._usage_timer.setInterval(USAGE_DELAY_MS)
         self._usage_timer.timeout.connect(self.refresh_usage)
+        self._gather = QTimer(self)
+        self._gather.setSingleShot(True)
+        self._gather.setInterval(EVENT_GATHER_MS)
+        self._gather.timeout.connect(self._run_update)
 
         self.events = EventFollower(ctx, self)
         self.events.events.connect(self._on_events)
@@ -517,7 +525,8 @@ class ImagesPanel(QWidget):
         images, containers = affected_images(batch)
         self._pending_images |= images
         self._pending_containers |= containers
-        self._run_update()
+        if not self._gather.isActive():
+            self._gather.start()
 
     def _run_update(self) -> None:
         engine = self._ctx.engine.engine
@@ -543,7 +552,8 @@ class ImagesPanel(QWidget):
 
     def _on_update_finished(self) -> None:
         self._update_job = None
-        self._run_update()
+        if not self._gather.isActive():
+            self._gather.start()  # what arrived meanwhile, gathered a little longer
 
     # --- totals ----------------------------------------------------------------
     @Slot()
