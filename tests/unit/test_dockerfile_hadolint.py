@@ -41,3 +41,15 @@ def test_json_lines_beyond_the_text_are_clamped() -> None:
                      '"message":"Double quote"}]', "FROM x\nRUN echo $A\n")
     assert (d.line, d.severity) == (2, Severity.INFO)
     assert rule_url("SC2086") == "https://www.shellcheck.net/wiki/SC2086"
+
+
+def test_check_drops_hadolints_parse_failure_where_our_error_says_it_better() -> None:
+    from workbench.dockerfile.check import check
+    result = check("FROM alpine:3\nRUM x\n")
+    assert [(d.line, d.code) for d in result.diagnostics] == [(2, "unknown-instruction")]
+    assert result.hadolint_problem is None
+    (d,) = check("FROM alpine:3\nFROM\n").diagnostics
+    assert (d.line, d.code) == (2, "missing-arguments")
+    # hadolint's own findings on a line we also flag are kept
+    codes = [d.code for d in check("FROM alpine:3\nRUN <<EOF\n").diagnostics]
+    assert codes == ["SC1072", "buildkit-only", "syntax"]

@@ -26,7 +26,7 @@ from ui.context import AppContext
 from ui.editor.editor import DockerfileEditor
 from ui.worker import Job
 from workbench.dockerfile import Diagnostic
-from workbench.dockerfile.check import CheckResult, check
+from workbench.dockerfile.check import CheckResult, check, merge
 from workbench.dockerfile.hadolint import run_hadolint
 
 DELAY_MS = 300
@@ -92,9 +92,8 @@ class DiagnosticsRunner(QObject):
                    problem: str | None) -> None:
         if not self._current(run):
             return
-        merged = sorted((*own.diagnostics, *found),
-                        key=lambda d: (d.line, d.start, d.source, d.code))
-        result = dataclasses.replace(own, diagnostics=tuple(merged), hadolint_problem=problem)
+        result = dataclasses.replace(own, diagnostics=merge(own.diagnostics, found),
+                                     hadolint_problem=problem)
         self._show(result)
         if problem and not self._told:
             self._told = True

@@ -115,7 +115,7 @@ class ProblemsPanel(QWidget):
         # Fixed widths from the font, not ResizeToContents: that asks every row's
         # text on each reset (150 ms for 500 hadolint findings).
         em = self.fontMetrics().horizontalAdvance("M")
-        for column, chars in ((0, 7), (1, 5), (2, 12)):
+        for column, chars in ((0, 7), (1, 4), (2, 15)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, chars * em)
         self.summary = QLabel("No problems found.")
