@@ -68,7 +68,10 @@ def test_inspector_shows_history_layers_tree_and_waste(
     assert "is added in step 2 and removed in step 4" in waste.index(0, 3).data()
     inspector.efficiency.table.selectRow(0)
     assert "do both in one RUN" in inspector.efficiency.why.text()
-    # Choosing it shows that layer's changes, with /big.bin selected.
+    # Choosing it shows that layer's changes, with /big.bin selected; focus moving into
+    # the history (which makes its row 0 current) must not jump back to layer 0.
+    inspector.history.setFocus()
+    qtbot.wait(50)
     assert inspector.layer == 2 and inspector.tree_mode is TreeMode.CHANGES
     node = inspector.tree.currentIndex().internalPointer()
     assert node.path == "/big.bin" and node.change is Change.REMOVED

@@ -94,7 +94,9 @@ class LayerInspector(QWidget):
         self.history.setAccessibleName("Image history, one row per step")
         self.history.setModel(self.history_model)
         self._table_look(self.history, stretch=1)
-        self.history.selectionModel().currentRowChanged.connect(self._history_row)
+        # Selections, not current indexes: a view makes row 0 current when it gets focus,
+        # which must not jump to layer 0.
+        self.history.selectionModel().selectionChanged.connect(self._history_row)
 
         self.layers_model = LayersModel(self)
         self.layers = QTableView()
@@ -105,7 +107,7 @@ class LayerInspector(QWidget):
         self._table_look(self.layers, stretch=2)
         self.layers.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
         self.layers.setColumnWidth(1, 110)
-        self.layers.selectionModel().currentRowChanged.connect(self._layer_row)
+        self.layers.selectionModel().selectionChanged.connect(self._layer_row)
 
         self.efficiency = EfficiencyPanel()
         self.efficiency.pathChosen.connect(self.show_path)
@@ -310,13 +312,15 @@ class LayerInspector(QWidget):
         if self.analysis is None or not self.analysis.image.layers:
             return
         self.layer = max(0, min(layer, len(self.analysis.image.layers) - 1))
-        if self.layers.currentIndex().row() != self.layer:
-            self.layers.setCurrentIndex(self.layers_model.index(self.layer, 0))
+        selected = self.layers.selectionModel().selectedRows()
+        if not selected or selected[0].row() != self.layer:
+            self.layers.selectRow(self.layer)
         self._rebuild_tree()
 
     @Slot()
     def _history_row(self) -> None:
-        row = self.history.currentIndex().row()
+        selected = self.history.selectionModel().selectedRows()
+        row = selected[0].row() if selected else -1
         if 0 <= row < len(self.history_model.rows):
             line = self.history_model.lines.get(self.history_model.rows[row].index)
             if line is not None:
@@ -327,7 +331,8 @@ class LayerInspector(QWidget):
 
     @Slot()
     def _layer_row(self) -> None:
-        row = self.layers.currentIndex().row()
+        selected = self.layers.selectionModel().selectedRows()
+        row = selected[0].row() if selected else -1
         if row >= 0 and row != self.layer:
             self.select_layer(row)
 
