@@ -171,11 +171,13 @@ def test_remove_in_use_image_is_explained_and_can_take_the_container(
     assert row.image_id == image_id
 
     p.images.select(f"{repo}:1")
-    p.interaction.confirms.extend([True, False])  # remove? yes; remove the container? no
+    # Remove? yes. The container too? no. Force, keeping the container? no.
+    p.interaction.confirms.extend([True, False, False])
     with qtbot.waitSignal(p.images.actionFailed, timeout=10_000) as failed:
         p.images.actions_by_name["remove"].trigger()
     assert f"in use by container “{name}”" in failed.args[0]
-    assert p.interaction.asked == ["confirm: Remove images", "confirm: Image in use"]
+    assert p.interaction.asked == ["confirm: Remove images", "confirm: Image in use",
+                                   "confirm: Force removal"]
     engine_api.inspect_image(image_id)  # still there
 
     p.interaction.confirms.extend([True, True])  # now also remove the container
@@ -377,3 +379,23 @@ def test_event_stream_restarts_after_the_engine_is_lost_and_found(
     cleanup.append(f"{repo}:1")
     engine_api.tag(base_image, repo, "1")
     qtbot.waitUntil(lambda: p.images.model.row_for(f"{repo}:1") is not None, timeout=10_000)
+
+
+def test_force_removal_keeps_the_stopped_container(
+        qtbot: QtBot, make_panels: MakePanels, engine_api: docker.APIClient,
+        base_image: str, cleanup: list[str]) -> None:
+    p = make_panels()
+    repo = unique("forced")
+    cleanup.append(f"{repo}:1")
+    image_id = build_image(engine_api, base_image, f"{repo}:1", "LABEL purpose=forced")
+    name = f"wb-keep-{uuid.uuid4().hex[:6]}"
+    cleanup.append(name)
+    engine_api.create_container(f"{repo}:1", command=["true"], name=name)
+    qtbot.waitUntil(lambda: p.images.model.row_for(f"{repo}:1") is not None, timeout=10_000)
+    p.images.select(f"{repo}:1")
+    p.interaction.confirms.extend([True, False, True])  # remove, not the container, force
+    with qtbot.waitSignal(p.images.actionDone, timeout=15_000) as done:
+        p.images.actions_by_name["remove"].trigger()
+    assert done.args == [f"docker rmi -f {repo}:1"]
+    qtbot.waitUntil(lambda: p.images.model.row_for(f"{repo}:1") is None, timeout=10_000)
+    assert engine_api.inspect_container(name)["Image"] == image_id  # the container stays

@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.harness.registry import RegistryHandle, free_port
 from tests.integration.test_images_flow import MakePanels, build_image, cleanup, make_panels
+from workbench.credentials import Credentials
 from workbench.reference import parse
 
 pytestmark = [pytest.mark.engine, pytest.mark.registry]
@@ -75,6 +76,16 @@ def test_push_to_plain_registry_shows_the_registry_digest_and_does_two_in_one_go
     assert dialog.plan()[0] == [target, second]
     assert dialog.command.text() == (f"docker tag {target} {second} && docker push {target} "
                                      f"&& docker push {second}")
+    # The user logged in to the second one before (as `docker login` would have).
+    Credentials().store(tls_registry.host, tls_registry.username or "",
+                        tls_registry.password or "")
+    with qtbot.waitSignal(dialog.finishedPush, timeout=60_000) as finished:
+        dialog.start_button.click()
+    assert finished.args == [True], dialog.status.text()
+    assert dialog.digests[second] == manifest_digest(
+        tls_registry, repo, "1", (tls_registry.username or "", tls_registry.password or ""))
+    assert dialog.digests[target] == shown
+    qtbot.waitUntil(lambda: p.images.model.row_for(second) is not None, timeout=10_000)
     dialog.reject()
 
 

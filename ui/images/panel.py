@@ -381,8 +381,15 @@ class ImagesPanel(QWidget):
                     f"{describe_in_use(name, exc.users)}\n\nRemove {users} and then the "
                     f"image?\n\nCommand: {line}"):
                 self._remove_one(row, name, force=False, remove_containers=True)
-            else:
-                self.actionFailed.emit(str(exc))
+                return
+            if not any(u.running for u in exc.users) and self._ctx.interaction.confirm(
+                    self, "Force removal",
+                    f"Remove {name} anyway and keep {users}? The container stays but "
+                    "cannot be re-created from this image.\n\nCommand: "
+                    f"{commands.rmi_command([name], force=True)}"):
+                self._remove_one(row, name, force=True, remove_containers=False)
+                return
+            self.actionFailed.emit(str(exc))
             return
         self._on_action_failed("Could not remove", message, exc)
 
