@@ -783,14 +783,11 @@ class PullDialog(QDialog):
         if engine is None or self._job is not None:
             return
         reference = self.edit.text().strip()
-        try:
-            auth = self.credentials.lookup(parse(reference).domain)
-        except Exception as exc:  # noqa: BLE001 - shown, and the pull goes on without
-            self.status.setText(str(exc))
-            auth = None
         self.progress = PullProgress()
         self.layers.clear()
-        run = PullRun(engine, reference, auth_config=auth or {})
+        # auth_config=None: the SDK reads the user's docker credentials (config.json,
+        # credential helpers) itself, in the worker thread, as `docker pull` would.
+        run = PullRun(engine, reference, auth_config=None)
         job = self._ctx.tasks.stream(lambda: run, description=f"Pulling {reference}",
                                      report_errors=False)
         job.items.connect(self._on_events)
