@@ -144,8 +144,26 @@ class LayerState:
     extracted: int = 0
 
     @property
+    def phase_fraction(self) -> float:
+        """0..1 within the current phase (downloading, then extracting), as the CLI's bars."""
+        if self.phase.finished:
+            return 1.0
+        if self.phase is LayerPhase.EXTRACTING and self.size:
+            return min(1.0, self.extracted / self.size)
+        if self.phase in (LayerPhase.VERIFYING, LayerPhase.DOWNLOADED):
+            return 1.0
+        if self.size:
+            return min(1.0, self.downloaded / self.size)
+        return 0.0
+
+    @property
+    def phase_bytes(self) -> int:
+        """Bytes done in the current phase (extracted while extracting, else downloaded)."""
+        return self.extracted if self.phase is LayerPhase.EXTRACTING else self.downloaded
+
+    @property
     def fraction(self) -> float:
-        """0..1 for a progress bar: download is the first 70 %, extraction the rest."""
+        """0..1 of the whole layer: download is the first 70 %, extraction the rest."""
         if self.phase.finished:
             return 1.0
         if self.phase in (LayerPhase.VERIFYING, LayerPhase.DOWNLOADED):

@@ -44,9 +44,12 @@ def test_partial_progress_and_phase_words() -> None:
     progress.feed(LayerUpdate("b", LayerPhase.DOWNLOADING, 50, 200))
     assert progress.total_bytes == 200 and progress.downloaded_bytes == 50
     assert 0 < progress.fraction < 0.5
+    assert progress.layers["b"].phase_fraction == 0.25
     progress.feed(LayerUpdate("b", LayerPhase.EXTRACTING, 100, 200))
     assert progress.downloaded_bytes == 200
     assert 0.7 < progress.layers["b"].fraction < 1.0
+    assert progress.layers["b"].phase_fraction == 0.5  # the bar shows extraction alone
+    assert progress.layers["b"].phase_bytes == 100
     progress.feed(PullDone("x", None, False))
     assert isinstance(progress.outcome, PullDone)
     assert parse_pull_line({"status": "Waiting", "id": "c"}) == LayerUpdate(

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from ui.context import AppContext
 from ui.icons import icon
@@ -65,6 +66,7 @@ from workbench.registry import (
     size_figure,
 )
 from workbench.transfer import (
+    LayerPhase,
     PullCancelled,
     PullDone,
     PullEvent,
@@ -145,6 +147,7 @@ class BaseImagePicker(QWidget):
         self._pull_job: Job | None = None
         self._pull_run: PullRun | None = None
         self._local: dict[str, LocalImage] = {}
+        self._closed = False
         self.progress = PullProgress()
 
         self.model = PickerModel(self)
@@ -376,6 +379,8 @@ class BaseImagePicker(QWidget):
             self._show_details()
 
     def _on_figure(self, repository: str, token: int, figure: SizeFigure) -> None:
+        if not self._alive():
+            return  # the answer came after the picker was closed
         if self._tokens.get(repository) != token:
             return  # an answer for a tag no longer chosen
         self.model.update(repository, figure=figure, looking_up=False)
@@ -384,6 +389,8 @@ class BaseImagePicker(QWidget):
 
     def _on_figure_failed(self, repository: str, token: int, message: str,
                           _exc: BaseException) -> None:
+        if not self._alive():
+            return  # the answer came after the picker was closed
         if self._tokens.get(repository) != token:
             return
         number = self.model.row_of(repository)
@@ -407,6 +414,8 @@ class BaseImagePicker(QWidget):
         job.succeeded.connect(self._on_local)
 
     def _on_local(self, local: dict[str, LocalImage]) -> None:
+        if not self._alive():
+            return  # the answer came after the picker was closed
         self._local = local
         self.model.set_local(local)
         self._show_details()
@@ -464,6 +473,8 @@ class BaseImagePicker(QWidget):
         job.succeeded.connect(partial(self._on_tags, row.repository, self._tags_token))
 
     def _on_tags(self, repository: str, token: int, tags: list[str]) -> None:
+        if not self._alive():
+            return  # the answer came after the picker was closed
         row = self._selected_row()
         if token != self._tags_token or row is None or row.repository != repository:
             return  # the user moved on
@@ -581,6 +592,8 @@ class BaseImagePicker(QWidget):
             return None
 
     def _on_search_results(self, query: str, token: int, results: list[SearchResult]) -> None:
+        if not self._alive():
+            return  # the answer came after the picker was closed
         if token != self._search_token:
             return  # a newer query is under way
         self._add_results(results, query)
@@ -590,6 +603,8 @@ class BaseImagePicker(QWidget):
 
     def _on_search_failed(self, query: str, token: int, message: str,
                           _exc: BaseException) -> None:
+        if not self._alive():
+            return  # the answer came after the picker was closed
         if token != self._search_token:
             return
         self._show_direct(query, [])
@@ -672,19 +687,27 @@ class BaseImagePicker(QWidget):
             self._pull_job.cancel()
 
     def _on_pull_events(self, events: list[PullEvent]) -> None:
+        if not self._alive():
+            return  # the answer came after the picker was closed
         reference = self._pull_run.reference if self._pull_run else ""
         for event in events:
             state = self.progress.feed(event)
             if state is not None:
+                # Each bar shows its phase, like the CLI; the total bar weighs both phases.
                 self.layers.upsert(LayerLine(reference, state.layer_id, state.phase.value,
-                                             state.downloaded, state.size, state.fraction))
+                                             state.phase_bytes, state.size,
+                                             state.phase_fraction))
         self.pull_total.setValue(int(self.progress.fraction * 1000))
         outcome = self.progress.outcome
         total = self.progress.total_bytes
         done = self.progress.downloaded_bytes
         layers = len(self.progress.layers)
+        here = sum(1 for layer in self.progress.layers.values()
+                   if layer.phase is LayerPhase.EXISTS)
         bytes_text = (f"{human_size(done)} of {human_size(total)} downloaded (compressed), "
                       f"{layers} layers")
+        if here:
+            bytes_text += f" ({here} already on this engine)"
         if isinstance(outcome, PullDone):
             up = " (already up to date)" if outcome.up_to_date else ""
             self.pull_status.setText(f"Pulled {outcome.reference}{up}: {bytes_text}.")
@@ -697,9 +720,13 @@ class BaseImagePicker(QWidget):
             self.pull_status.setText(f"Pulling: {bytes_text}")
 
     def _on_pull_failed(self, message: str, _exc: BaseException) -> None:
+        if not self._alive():
+            return  # the answer came after the picker was closed
         self.pull_status.setText(f"Pull failed: {message}")
 
     def _on_pull_finished(self) -> None:
+        if not self._alive():
+            return  # the answer came after the picker was closed
         self._pull_job = None
         self._pull_run = None
         self.cancel_button.setEnabled(False)
@@ -709,6 +736,10 @@ class BaseImagePicker(QWidget):
             self.refresh_local()
             self.pullFinished.emit(outcome.reference)
 
+    def _alive(self) -> bool:
+        """False once the widget is gone or shut down: late job answers are dropped."""
+        return not self._closed and isValid(self) and isValid(self.model)
+
     @property
     def pulling(self) -> bool:
         return self._pull_job is not None
@@ -716,6 +747,7 @@ class BaseImagePicker(QWidget):
     @Slot()
     def shutdown(self) -> None:
         """Cancel a running pull and close the registry connections (on quit)."""
+        self._closed = True
         if self._pull_job is not None:
             self._pull_job.cancel()
         if self._client is not None:
