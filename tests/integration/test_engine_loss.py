@@ -49,8 +49,7 @@ def test_engine_killed_mid_build(qtbot: QtBot, make_ctx: MakeContext,
     window.build_panel.set_context_dir(ctx.scratch_context)
     panel = window.build_panel
     qtbot.mouseClick(panel.build_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(panel.steps.steps) == 2 and bool(panel.steps.steps[1].lines),
-                    timeout=30_000)
+    qtbot.waitUntil(lambda: bool(panel.steps.steps[1].lines), timeout=30_000)
 
     assert doomed_engine.process is not None
     with qtbot.waitSignal(panel.buildEnded, timeout=30_000):

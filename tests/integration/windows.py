@@ -23,6 +23,11 @@ def make_window(make_ctx: MakeContext, qtbot: QtBot, test_engine: object,
 
         def before_close(_widget: object) -> None:
             window.editor.document().setModified(False)  # teardown must not ask questions
+            # Nothing may still report into the window once it is gone.
+            ctx.engine.stop()
+            for job in ctx.tasks.active_jobs:
+                job.cancel()
+            qtbot.waitUntil(lambda: not ctx.tasks.active_jobs, timeout=30_000)
 
         qtbot.addWidget(window, before_close_func=before_close)
         window.show()

@@ -356,7 +356,8 @@ class BuildPanel(QWidget):
         self._last_request = (request, document)
         self._follow = True
         self._started_wall = time.time()
-        self.steps.clear()
+        self.steps.prefill([ins.text for ins in document.instructions])
+        self.timeline.expandAll()
         key = self._dockerfile_key or str(request.dockerfile_path or "")
         self._save_options(key, request)
         previous = self._ctx.tasks.call(self.history.previous, key,
@@ -430,11 +431,10 @@ class BuildPanel(QWidget):
                 self._record("cancelled", None, "cancelled")
 
     def _summary(self) -> tuple[int, int, str]:
-        steps = self.steps.steps
-        cached = sum(1 for s in steps if s.status == StepStatus.CACHED)
-        total = (format_duration(steps[-1].ended - steps[0].started)
-                 if steps and steps[-1].ended is not None else "?")
-        return len(steps), cached, total
+        ran = [s for s in self.steps.steps if s.started is not None]
+        cached = sum(1 for s in ran if s.status == StepStatus.CACHED)
+        start, end = self.steps.time_axis()
+        return len(ran), cached, format_duration(end - start) if ran else "?"
 
     def _on_succeeded(self, event: BuildSucceeded) -> None:
         count, cached, total = self._summary()

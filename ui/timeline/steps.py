@@ -41,6 +41,7 @@ _AS = re.compile(r"\s+as\s+(\S+)\s*$", re.I)
 
 class StepStatus(Enum):
     QUEUED = "queued"
+    NOT_RUN = "not run"
     RUNNING = "running"
     CACHED = "cached"
     DONE = "done"
@@ -50,6 +51,7 @@ class StepStatus(Enum):
 
 STATUS_COLOURS = {
     StepStatus.QUEUED: QColor("#9e9e9e"),
+    StepStatus.NOT_RUN: QColor("#bdbdbd"),
     StepStatus.RUNNING: QColor("#1565c0"),
     StepStatus.CACHED: QColor("#8e24aa"),
     StepStatus.DONE: QColor("#2e7d32"),
@@ -80,7 +82,7 @@ class Step:
     number: int
     total: int
     instruction: str
-    started: float
+    started: float | None  # None while queued
     stage: int = 0
     ended: float | None = None
     status: StepStatus = StepStatus.RUNNING
@@ -94,6 +96,8 @@ class Step:
     previous_duration: float | None = None
 
     def duration(self, now: float) -> float:
+        if self.started is None:
+            return 0.0
         return (self.ended if self.ended is not None else now) - self.started
 
 
@@ -137,6 +141,34 @@ class StepsModel(QAbstractItemModel):
         self.stages, self.steps, self.preamble = [], [], []
         self.previous = previous or {}
         self.endResetModel()
+
+    def prefill(self, instructions: list[str]) -> None:
+        """Show every step as queued before the engine starts (step n = instruction n)."""
+        self.beginResetModel()
+        self.stages, self.steps, self.preamble = [], [], []
+        self.previous = {}
+        total = len(instructions)
+        for number, text in enumerate(instructions, 1):
+            self._add_stage_if_from(text)
+            step = Step(number, total, text, None, stage=self.stages[-1].index,
+                        status=StepStatus.QUEUED)
+            self.stages[-1].steps.append(step)
+            self.steps.append(step)
+        self.endResetModel()
+
+    def _add_stage_if_from(self, instruction: str, notify: bool = False) -> None:
+        is_from = instruction.split(" ", 1)[0].upper() == "FROM"
+        if not (is_from or not self.stages):
+            return
+        rest = instruction.split(" ", 1)[1] if " " in instruction else ""
+        m = _AS.search(rest) if is_from else None
+        base = (rest[: m.start()] if m else rest).strip() if is_from else "(global ARGs)"
+        stage_row = len(self.stages)
+        if notify:
+            self.beginInsertRows(QModelIndex(), stage_row, stage_row)
+        self.stages.append(StageNode(stage_row, m.group(1) if m else None, base))
+        if notify:
+            self.endInsertRows()
 
     def apply(self, events: list[BuildEvent]) -> None:
         """Apply a batch; one dataChanged per touched step, not per event."""
@@ -192,6 +224,8 @@ class StepsModel(QAbstractItemModel):
                 if step.status == StepStatus.RUNNING:
                     step.status = StepStatus.CANCELLED
                 step.ended = event.at
+            if isinstance(event, BuildSucceeded | BuildFailed | BuildCancelled):
+                self._mark_not_run(touched)
         for row in sorted(touched):
             self._changed(row)
         if touched:
@@ -201,15 +235,15 @@ class StepsModel(QAbstractItemModel):
 
     def _start_step(self, event: StepStarted) -> None:
         self._finish_running(event.at)
-        is_from = event.instruction.split(" ", 1)[0].upper() == "FROM"
-        if is_from or not self.stages:
-            rest = event.instruction.split(" ", 1)[1] if " " in event.instruction else ""
-            m = _AS.search(rest) if is_from else None
-            base = (rest[: m.start()] if m else rest).strip() if is_from else "(global ARGs)"
-            stage_row = len(self.stages)
-            self.beginInsertRows(QModelIndex(), stage_row, stage_row)
-            self.stages.append(StageNode(stage_row, m.group(1) if m else None, base))
-            self.endInsertRows()
+        queued = self._row_of(event.step)
+        if queued is not None and self.steps[queued].status == StepStatus.QUEUED:
+            step = self.steps[queued]
+            step.started, step.status = event.at, StepStatus.RUNNING
+            step.total, step.instruction = event.total, event.instruction
+            step.previous_duration = self.previous.get(event.step)
+            self._changed(queued)
+            return
+        self._add_stage_if_from(event.instruction, notify=True)
         stage = self.stages[-1]
         step = Step(event.step, event.total, event.instruction, event.at, stage=stage.index,
                     previous_duration=self.previous.get(event.step))
@@ -218,6 +252,13 @@ class StepsModel(QAbstractItemModel):
         stage.steps.append(step)
         self.steps.append(step)
         self.endInsertRows()
+
+    def _mark_not_run(self, touched: set[int]) -> None:
+        """The build ended: queued steps never ran (a target stage, a failure)."""
+        for row, step in enumerate(self.steps):
+            if step.status == StepStatus.QUEUED:
+                step.status = StepStatus.NOT_RUN
+                touched.add(row)
 
     def _finish_running(self, at: float) -> None:
         for row, step in enumerate(self.steps):
@@ -270,10 +311,11 @@ class StepsModel(QAbstractItemModel):
 
     def time_axis(self) -> tuple[float, float]:
         """The shared time axis: first step start to the latest end (or now)."""
-        if not self.steps:
+        started = [s for s in self.steps if s.started is not None]
+        if not started:
             return 0.0, 1.0
-        start = self.steps[0].started
-        ends = [s.ended if s.ended is not None else self._clock() for s in self.steps]
+        start = min(s.started for s in started if s.started is not None)
+        ends = [s.ended if s.ended is not None else self._clock() for s in started]
         return start, max(max(ends), start + 0.001)
 
     # --- Qt model API --------------------------------------------------
@@ -316,6 +358,8 @@ class StepsModel(QAbstractItemModel):
 
     def _stage_status(self, stage: StageNode) -> StepStatus:
         statuses = {s.status for s in stage.steps}
+        if statuses <= {StepStatus.QUEUED, StepStatus.NOT_RUN}:
+            return StepStatus.QUEUED if StepStatus.QUEUED in statuses else StepStatus.NOT_RUN
         for worst in (StepStatus.FAILED, StepStatus.CANCELLED, StepStatus.RUNNING):
             if worst in statuses:
                 return worst
@@ -330,17 +374,15 @@ class StepsModel(QAbstractItemModel):
                 return f"FROM {stage.base}" + (f" AS {stage.name}" if stage.name else "")
             if col == self.COL_STATUS:
                 return status.value
-            if col == self.COL_DURATION and stage.steps:
-                now = self._clock()
-                end = max(s.ended if s.ended is not None else now for s in stage.steps)
-                return format_duration(end - stage.steps[0].started)
+            span = self._stage_span(stage)
+            if col == self.COL_DURATION and span:
+                return format_duration(span[1] - span[0])
             if col == self.COL_LINES:
                 return str(sum(len(s.lines) for s in stage.steps))
             return ""
-        if role == Role.BAR and stage.steps:
-            now = self._clock()
-            end = max(s.ended if s.ended is not None else now for s in stage.steps)
-            return self._bar(stage.steps[0].started, end, status)
+        if role == Role.BAR:
+            span = self._stage_span(stage)
+            return self._bar(span[0], span[1], status) if span else None
         if role == Role.STATUS:
             return status.value
         if role == Qt.ItemDataRole.ForegroundRole and col == self.COL_STATUS:
@@ -351,6 +393,14 @@ class StepsModel(QAbstractItemModel):
             return font
         return None
 
+    def _stage_span(self, stage: StageNode) -> tuple[float, float] | None:
+        now = self._clock()
+        ran = [s for s in stage.steps if s.started is not None]
+        if not ran:
+            return None
+        return (min(s.started for s in ran if s.started is not None),
+                max(s.ended if s.ended is not None else now for s in ran))
+
     def _bar(self, start: float, end: float, status: StepStatus) -> tuple[float, float, str]:
         t0, t1 = self.time_axis()
         width = t1 - t0
@@ -360,6 +410,8 @@ class StepsModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(step, col)
         if role == Role.BAR:
+            if step.started is None:
+                return None
             end = step.ended if step.ended is not None else self._clock()
             return self._bar(step.started, end, step.status)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -395,6 +447,8 @@ class StepsModel(QAbstractItemModel):
                 return step.pull.summary()
             return step.status.value
         if col == self.COL_DURATION:
+            if step.started is None:
+                return ""
             text = format_duration(step.duration(self._clock()))
             if step.previous_duration is not None and step.ended is not None:
                 text += f" (was {format_duration(step.previous_duration)})"
