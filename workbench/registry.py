@@ -469,7 +469,7 @@ class RegistryClient:
             raise RegistryUnreachable(explain.registry_unreachable(realm,
                                                                    network_reason(exc))) from exc
         if response.status_code in (401, 403):
-            raise RegistryAuthFailed(explain.registry_auth_failed(registry, auth is not None))
+            raise RegistryAuthFailed(explain.registry_auth_failed(registry, bool(credentials)))
         if response.status_code >= 400:
             raise RegistryError(explain.registry_bad_answer(
                 realm, f"HTTP {response.status_code} from the token server"))

@@ -5,7 +5,8 @@ token server written here (distribution ``docs/spec/auth/token.md``, ``jwt.md``)
 ``GET /token?service=…&scope=repository:<name>:pull,push`` answers a JWT signed
 RS256 with a key made now, its certificate in the ``x5c`` header and in the
 registry's ``rootcertbundle``. Anonymous callers get ``pull`` only, the test user
-(basic auth) gets ``pull`` and ``push``, a wrong password gets ``401``. Every
+(basic auth, or ``POST`` with its refresh token as ``docker login`` stores an
+identity token) gets ``pull`` and ``push``, a wrong password gets ``401``. Every
 token request is recorded so a test can see the client followed the challenge.
 
 Signing uses the ``openssl`` command (already needed by the harness), so no
@@ -36,6 +37,7 @@ SERVICE = "workbench-token-registry"
 ISSUER = "workbench-test-token-issuer"
 USER = "tokenuser"
 PASSWORD = "t0ken-pass"
+REFRESH_TOKEN = "refresh-tokenuser-0123"  # what `docker login` stores as an identity token
 TOKEN_TTL_S = 300
 START_TIMEOUT_S = 30
 
@@ -145,6 +147,26 @@ def _handler(signer: _Signer, handle_ref: list[TokenRegistryHandle]) -> type:
                               "expires_in": TOKEN_TTL_S,
                               "issued_at": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                          time.gmtime())})
+
+        def do_POST(self) -> None:
+            """The OAuth2 form (token spec oauth.md): a refresh token stands for the user."""
+            if urlparse(self.path).path != "/token":
+                self.send_error(404)
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            form = parse_qs(self.rfile.read(length).decode())
+            if (form.get("grant_type", [""])[0] != "refresh_token"
+                    or form.get("refresh_token", [""])[0] != REFRESH_TOKEN):
+                self._reply(401, {"details": "invalid refresh token"})
+                return
+            scopes = [s for value in form.get("scope", []) for s in value.split(" ") if s]
+            granted = [g for s in scopes if (g := _grant(s, True)) is not None]
+            handle_ref[0].requests.append(TokenRequest(f"{USER} (refresh token)",
+                                                       form.get("service", [""])[0],
+                                                       scopes, granted))
+            token = signer.token(USER, granted)
+            self._reply(200, {"access_token": token, "expires_in": TOKEN_TTL_S,
+                              "scope": " ".join(scopes)})
 
         def _reply(self, code: int, body: dict[str, object]) -> None:
             data = json.dumps(body).encode()

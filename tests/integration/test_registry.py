@@ -39,7 +39,12 @@ from tests.harness.images import (
     read_manifest,
 )
 from tests.harness.registry import RegistryHandle, free_port
-from tests.harness.token_registry import SERVICE, TokenRegistryHandle, start_token_registry
+from tests.harness.token_registry import (
+    REFRESH_TOKEN,
+    SERVICE,
+    TokenRegistryHandle,
+    start_token_registry,
+)
 from workbench.catalogue import load_catalogue
 from workbench.engine import connect
 from workbench.registry import (
@@ -296,7 +301,8 @@ def token_pushed(engine_api: docker.APIClient, larger_image: str,
 
 def test_anonymous_token_flow(token_registry: TokenRegistryHandle, token_pushed: int,
                               platform: Platform) -> None:
-    client = Client(platform, auth_config=NO_LOGIN)
+    now = [1000.0]
+    client = Client(platform, auth_config=NO_LOGIN, clock=lambda: now[0], ttl_s=30)
     before = len(token_registry.requests)
     ref = f"{token_registry.host}/workbench-test/tok:1"
     assert client.image_size(ref).download == token_pushed
@@ -308,6 +314,24 @@ def test_anonymous_token_flow(token_registry: TokenRegistryHandle, token_pushed:
         token_pushed)
     assert sorted(client.tags(f"{token_registry.host}/workbench-test/tok")) == ["1", "2"]
     assert len(token_registry.requests) == before + 1
+    # Past expires_in (300 s here) the next call fetches a fresh token.
+    now[0] += 301
+    assert client.image_size(ref).download == token_pushed
+    assert len(token_registry.requests) == before + 2
+
+
+def test_token_flow_with_an_identity_token(token_registry: TokenRegistryHandle,
+                                           token_pushed: int, platform: Platform) -> None:
+    host = token_registry.host
+    auth = docker.auth.load_config(config_dict={"auths": {host: {
+        "identitytoken": REFRESH_TOKEN}}})
+    before = len(token_registry.requests)
+    client = Client(platform, auth_config=auth)
+    assert client.image_size(f"{host}/workbench-test/tok:1").download == token_pushed
+    assert token_registry.requests[before].user == "tokenuser (refresh token)"
+    bad = docker.auth.load_config(config_dict={"auths": {host: {"identitytoken": "stale"}}})
+    with pytest.raises(RegistryAuthFailed, match="refused the stored login"):
+        Client(platform, auth_config=bad).image_size(f"{host}/workbench-test/tok:1")
 
 
 def test_token_flow_with_stored_login_and_a_wrong_password(
