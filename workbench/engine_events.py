@@ -103,3 +103,14 @@ class EventStream:
         finally:
             api.close()
 
+
+def affected_images(batch: list[EngineEvent]) -> tuple[set[str], bool]:
+    """The images a batch of events touches, and whether container counts changed."""
+    images: set[str] = set()
+    containers = False
+    for event in batch:
+        if event.kind == "image":
+            images.add(event.actor_id)
+        elif event.action in ("create", "destroy"):
+            containers = True
+    return images, containers

@@ -90,18 +90,6 @@ class EventFollower(QObject):
             self._retry.start()
 
 
-def affected_images(batch: list[EngineEvent]) -> tuple[set[str], bool]:
-    """The images a batch of events touches, and whether container counts changed."""
-    images: set[str] = set()
-    containers = False
-    for event in batch:
-        if event.kind == "image":
-            images.add(event.actor_id)
-        elif event.action in ("create", "destroy"):
-            containers = True
-    return images, containers
-
-
 def guarded(owner: QObject, fn: Callable[..., Any]) -> Callable[..., None]:
     """``fn`` for a Job's signal, skipped once ``owner`` is gone (a job may outlive the
     widget that started it; PySide only drops connections to bound methods by itself)."""

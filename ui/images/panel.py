@@ -25,13 +25,13 @@ from PySide6.QtWidgets import (
 from ui.context import AppContext
 from ui.icons import icon
 from ui.images.dialogs import CreateContainerDialog, PullDialog, PushDialog, TagDialog
-from ui.images.events import EventFollower, affected_images, guarded
+from ui.images.events import EventFollower, guarded
 from ui.images.model import ImagesFilter, ImagesModel
 from ui.worker import Job
 from workbench import commands
 from workbench.containers import ContainerSpec
 from workbench.credentials import Credentials
-from workbench.engine_events import EngineEvent
+from workbench.engine_events import EngineEvent, affected_images
 from workbench.explain import is_connection_lost
 from workbench.formatting import human_size
 from workbench.images import (
