@@ -32,7 +32,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -291,14 +291,27 @@ class RegistryClient:
             _child_type, manifest = self._manifest(ref, digest)
             chosen_platform = _platform_text(chosen)
         else:
-            config_platform = self.platform
-            chosen_platform = str(config_platform)
+            # One platform only: which one is in the image config (a small blob).
+            chosen_platform = self._config_platform(ref, manifest)
             platforms = (chosen_platform,)
         if "layers" not in manifest:
             raise RegistryError(explain.registry_old_manifest(str(ref), media_type))
         layers = tuple(int(layer.get("size", 0)) for layer in manifest["layers"])
         return ImageSize(str(ref), chosen_platform, sum(layers), layers, digest, media_type,
                          platforms)
+
+    def _config_platform(self, ref: ImageRef, manifest: Mapping[str, Any]) -> str:
+        digest = (manifest.get("config") or {}).get("digest")
+        if not digest:
+            return "unknown"
+        try:
+            config = self._get(ref, f"/v2/{ref.repository}/blobs/{digest}").json()
+        except (RegistryError, ValueError):
+            return "unknown"  # the size stands without it
+        if not isinstance(config, dict):
+            return "unknown"
+        return "/".join(str(config[k]) for k in ("os", "architecture", "variant")
+                        if config.get(k)) or "unknown"
 
     def _manifest(self, ref: ImageRef, reference: str) -> tuple[str, dict[str, Any]]:
         response = self._get(ref, f"/v2/{ref.repository}/manifests/{reference}",
@@ -611,14 +624,3 @@ def known_repositories(catalogue: Catalogue, query: str) -> list[SearchResult]:
     return [SearchResult(e.repository, e.description, True)
             for e in catalogue.entries
             if wanted in normalise_repository(e.repository) or wanted in e.title.lower()]
-
-
-def unique(names: Iterable[str]) -> list[str]:
-    seen: dict[str, None] = {}
-    for name in names:
-        seen.setdefault(name, None)
-    return list(seen)
-
-
-__all__ = ["ImageRef", "ImageSize", "Platform", "RegistryClient", "RegistryError",
-           "SizeFigure", "parse_reference", "published_figure", "size_figure"]

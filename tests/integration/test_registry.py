@@ -176,6 +176,7 @@ def test_sizes_equal_the_pushed_manifests_sums(pushed: Pushed) -> None:
         size = client.image_size(f"{host}/workbench-test/larger:{tag}")
         assert size.download == pushed.larger_sum
         assert len(size.layers) == 3
+        assert size.platform.startswith(pushed.platform.short)  # from the image config
     assert sorted(client.tags(f"{host}/workbench-test/larger")) == ["1", "2", "latest"]
 
 
