@@ -125,9 +125,12 @@ class ImagesPanel(QWidget):
         self.view.doubleClicked.connect(lambda _i: self.tag_selected())
         header = self.view.horizontalHeader()
         # Fixed widths: ResizeToContents measures every row on each change (slow at 1,000).
+        # The names keep a readable width and the last column takes what is left; in a
+        # narrow window the table scrolls sideways instead of eliding every name.
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(ImagesModel.COL_REPO, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((ImagesModel.COL_TAG, 90), (ImagesModel.COL_ID, 110),
+        header.setStretchLastSection(True)
+        for col, width in ((ImagesModel.COL_REPO, 250), (ImagesModel.COL_TAG, 90),
+                           (ImagesModel.COL_ID, 110),
                            (ImagesModel.COL_CREATED, 120), (ImagesModel.COL_SIZE, 70),
                            (ImagesModel.COL_CONTAINERS, 80)):
             self.view.setColumnWidth(col, width)
