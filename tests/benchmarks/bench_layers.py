@@ -66,7 +66,8 @@ def hwm():  # this process's peak RSS in MB (ru_maxrss would include the parent'
 base = hwm()
 index = LayerIndex(Path(sys.argv[3]))
 started = time.perf_counter()
-client = lambda: docker.APIClient(base_url=sys.argv[4], version="auto", timeout=None)
+# a fixed API version, as the app's Engine.new_client() uses: no negotiation round trip
+client = lambda: docker.APIClient(base_url=sys.argv[4], version=sys.argv[5], timeout=None)
 for event in LayerLoad(client, sys.argv[2], index):
     if isinstance(event, Loaded):
         e = event.analysis.efficiency
@@ -116,9 +117,10 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
-def ours(image: str, index_dir: Path, host: str) -> dict[str, Any]:
+def ours(image: str, index_dir: Path, host: str, version: str) -> dict[str, Any]:
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), image, str(index_dir), host],
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), image, str(index_dir), host,
+                           version],
                           capture_output=True, text=True, check=True)
     result: dict[str, Any] = json.loads(proc.stdout)
     result["wall"] = time.perf_counter() - started
@@ -189,14 +191,14 @@ def main() -> int:
             floor.append(export_floor(IMAGE, env))
             dive_s.append(timed([str(DIVE), "--ci", IMAGE], env))
             with tempfile.TemporaryDirectory() as tmp:
-                first = ours(IMAGE, Path(tmp), host)
-                again = ours(IMAGE, Path(tmp), host)
+                first = ours(IMAGE, Path(tmp), host, api.api_version)
+                again = ours(IMAGE, Path(tmp), host, api.api_version)
             assert first["exported"] and not again["exported"]
             cold.append(first["seconds"])
             cold_rss.append(first["peak_mb"])
             reopen.append(again["seconds"])
         with tempfile.TemporaryDirectory() as tmp:
-            grown = ours(GROWN, Path(tmp), host)
+            grown = ours(GROWN, Path(tmp), host, api.api_version)
         dive = dive_json(IMAGE, host)
         image = dive["image"]
         theirs = [[f["count"], f["sizeBytes"], f["file"]] for f in image["fileReference"]]

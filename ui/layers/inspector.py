@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -267,6 +268,10 @@ class LayerInspector(QWidget):
     def cancel(self) -> None:
         if self._job is not None:
             self._job.cancel()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.cancel()  # closing the window stops a running export at once
+        super().closeEvent(event)
 
     def _on_items(self, items: list[object]) -> None:
         for item in items:

@@ -83,9 +83,11 @@ class LayerIndex:
                          for i in efficiency.inefficiencies]}
         self._write(self._images / f"{_hex(image_id)}.json", data)
 
-    def load_efficiency(self, image_id: str, diff_ids: list[str]) -> Efficiency | None:
-        """The stored analysis of exactly these layers, or None."""
-        data = self.load_image(image_id) or {}
+    def load_efficiency(self, image_id: str, diff_ids: list[str],
+                        record: dict[str, Any] | None = None) -> Efficiency | None:
+        """The stored analysis of exactly these layers, or None (``record``: the image's
+        already loaded entry, to avoid reading it twice)."""
+        data = record if record is not None else (self.load_image(image_id) or {})
         stored = data.get("efficiency")
         try:
             if not isinstance(stored, dict) or stored["diff_ids"] != diff_ids:

@@ -214,7 +214,7 @@ class LayerLoad:
                 if cached and all(layer is not None for layer in layers):
                     known = [la for la in layers if la is not None]
                     analysis = assemble(image_id, self.ref, cached["config"], known, True,
-                                        index.load_efficiency(image_id, diff_ids))
+                                        index.load_efficiency(image_id, diff_ids, cached))
                     yield Loaded(analysis, time.perf_counter() - started, exported=False,
                                  layers_reused=len(layers))
                     return
