@@ -20,6 +20,7 @@ from workbench.layers.archive import ExportError, clean_path, read_export, read_
 from workbench.layers.efficiency import dive_efficiency
 from workbench.layers.extract import ExtractError, _inside
 from workbench.layers.history import instruction
+from workbench.layers.load import dechunk
 from workbench.layers.model import Entry, Kind, LayerFiles
 from workbench.layers.tarscan import Member, Source, TarError, members
 
@@ -191,3 +192,17 @@ def test_extract_refuses_paths_outside_the_destination(tmp_path: Path) -> None:
     assert _inside(tmp_path, "app/x") == (tmp_path / "app" / "x").resolve()
     with pytest.raises(ExtractError, match="outside"):
         _inside(tmp_path, "../../etc/passwd")
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.binary(min_size=1, max_size=5000), max_size=20),
+       st.integers(1, 9000), st.integers(1, 70000))
+def test_chunked_transfer_decoding(pieces: list[bytes], read_size: int, block: int) -> None:
+    wire = b"".join(f"{len(p):x}\r\n".encode() + p + b"\r\n" for p in pieces) + b"0\r\n\r\n"
+    f = io.BytesIO(wire + b"ignored")
+    out = list(dechunk(lambda n: f.read(min(n, read_size)), block))
+    assert b"".join(out) == b"".join(pieces)
+    cut = io.BytesIO(wire[:-7])
+    if pieces:
+        with pytest.raises(ConnectionError, match="ended in the middle"):
+            list(dechunk(cut.read, block))

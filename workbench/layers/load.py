@@ -80,12 +80,62 @@ def export_chunks(api: docker.APIClient, image: str,
         raise docker.errors.create_api_error_from_http_exception(exc) from exc
     if on_stream is not None:
         on_stream(CancellableStream(raw, response))
-    read = response.raw.read
     try:
-        while chunk := read(chunk_size, decode_content=False):
-            yield chunk
+        fp: Any = response.raw._fp.fp  # type: ignore[union-attr]  # docker-py uses it too
+        chunked = bool(response.raw.chunked) and hasattr(fp, "read1")
+    except AttributeError:
+        chunked = False
+    try:
+        if chunked:
+            yield from dechunk(fp.read1, chunk_size)
+        else:
+            read = response.raw.read
+            while chunk := read(chunk_size, decode_content=False):
+                yield chunk
     finally:
         response.close()  # also when the consumer stops early: no socket left behind
+
+
+def dechunk(read1: Callable[[int], bytes], size: int) -> Iterator[bytes]:
+    """HTTP chunked transfer decoding straight off the socket, in ~``size`` blocks.
+
+    The engine sends its export as 32 kB HTTP chunks; decoding them here costs a few
+    microseconds each, against tens in http.client, and that time is taken from the
+    engine (same cores) while it is still producing the export.
+    """
+    data, p = b"", 0
+    out: list[bytes] = []
+    held = 0
+
+    def more() -> bytes:
+        block = read1(size)
+        if not block:
+            raise ConnectionError("The engine's export ended in the middle of the stream.")
+        return block
+
+    while True:
+        while (nl := data.find(b"\r\n", p)) < 0:
+            data, p = data[p:] + more(), 0
+        n = int(data[p:nl].split(b";", 1)[0], 16)
+        p = nl + 2
+        if n == 0:
+            break
+        while n > 0:
+            if p >= len(data):
+                data, p = more(), 0
+            take = min(n, len(data) - p)
+            out.append(data[p:p + take])
+            held += take
+            p += take
+            n -= take
+        if held >= size:
+            yield b"".join(out)
+            out, held = [], 0
+        while len(data) - p < 2:
+            data, p = data[p:] + more(), 0
+        p += 2  # the CRLF after each chunk's data
+    if out:
+        yield b"".join(out)
 
 
 class Prefetch:
