@@ -34,7 +34,7 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Lines between voluntary GIL releases. The editor parses on a worker thread while
 # the user types; without them the GUI thread waits up to the 5 ms switch interval
 # each time it needs the GIL back, several times per keystroke.
-YIELD_EVERY = 64
+YIELD_EVERY = 16
 
 
 @dataclass(frozen=True)
