@@ -99,7 +99,13 @@ def test_hover_explains_instructions_and_flags_for_beginners(qtbot: QtBot) -> No
     assert text is not None and "base image" in text and "operating system" in text
     flag = editor.hover_html(5, 8)
     assert flag is not None and "earlier build stage" in flag
-    assert editor.hover_html(3, 6) is None  # plain shell text
+    shell = editor.hover_html(3, 6)
+    assert shell is not None and "Shell form" in shell  # plain shell text
+    assert editor.hover_html(5, 14) is None  # a COPY path
+    editor.setPlainText("FROM x\nARG V=2\nRUN echo $V\n")
+    editor.set_analysis(parse(editor.toPlainText()), [])
+    value = editor.hover_html(3, 10)
+    assert value is not None and "V: ARG on line 2, = &#x27;2&#x27;." in value
 
 
 def test_hover_shows_the_finding_under_the_mouse_too(qtbot: QtBot) -> None:

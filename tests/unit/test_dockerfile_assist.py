@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from workbench.dockerfile import parse
-from workbench.dockerfile.assist import PROXY_ARGS, complete, hover, topic_at
+from workbench.dockerfile.assist import PROXY_ARGS, complete, hover, topic_at, variable_at
 from workbench.dockerfile.docs import load_docs
 from workbench.dockerfile.files import RecentFiles, RecoveryStore
 from workbench.dockerfile.templates import load_templates
@@ -70,7 +70,8 @@ def test_hover_topics_and_texts() -> None:
     assert topic_at('CMD ["a"]', 4) == "form:exec"
     assert topic_at("# escape=`", 3) == "directive:escape"
     assert topic_at("from x AS y", 8) == "FROM"
-    assert topic_at("RUN echo", 6) is None
+    assert topic_at("RUN echo", 6) == "form:shell"
+    assert topic_at("COPY a b", 6) is None
     topic = hover(docs, "FROM alpine", 2)
     assert topic is not None and "think of it as choosing the operating system" in (
         topic.detail.lower())
@@ -81,6 +82,18 @@ def test_hover_topics_and_texts() -> None:
     for keyword in INSTRUCTIONS:
         found = docs.get(keyword)
         assert found is not None and found.summary and found.example, keyword
+
+
+def test_hover_on_a_variable_says_where_it_comes_from() -> None:
+    text = "ARG G=1\nFROM x\nARG V=1\nARG N\nRUN echo $V ${N} $G $HTTP_PROXY\n"
+    doc = parse(text)
+    line = text.split("\n")[4]
+    assert variable_at(doc, 5, line, line.index("$V")) == "V: ARG on line 3, = '1'."
+    assert "no default" in (variable_at(doc, 5, line, line.index("${N}") + 2) or "")
+    assert "not declared" in (variable_at(doc, 5, line, line.index("$G")) or ""), (
+        "a global ARG needs repeating inside the stage")
+    assert "proxy" in (variable_at(doc, 5, line, line.index("$HTTP")) or "")
+    assert variable_at(doc, 5, line, 1) is None
 
 
 def test_a_translation_falls_back_to_english(tmp_path: Path) -> None:

@@ -50,7 +50,7 @@ from PySide6.QtWidgets import (
 
 from ui.editor.highlighter import DockerfileHighlighter
 from workbench.dockerfile import Diagnostic, Document, Fix, Severity, parse
-from workbench.dockerfile.assist import Completion, Completions, complete, hover
+from workbench.dockerfile.assist import Completion, Completions, complete, hover, variable_at
 from workbench.dockerfile.docs import Docs, load_docs
 from workbench.dockerfile.tokens import LineState
 
@@ -294,6 +294,9 @@ class DockerfileEditor(QPlainTextEdit):
             colour = SEVERITY_COLOURS[d.severity]
             parts.append(f"<p><b style='color:{colour}'>{html.escape(d.code)}</b> "
                          f"{html.escape(d.message)}</p>")
+        variable = variable_at(self.parsed, line, block.text(), column, self.line_state(line))
+        if variable is not None:
+            parts.append(f"<p>{html.escape(variable)}</p>")
         topic = hover(self.docs, block.text(), column, self.line_state(line))
         if topic is not None:
             example = html.escape(topic.example).replace("\n", "<br>")

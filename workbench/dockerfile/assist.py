@@ -153,7 +153,40 @@ def topic_at(line: str, column: int, state: LineState = START) -> str | None:
             return f"directive:{name.lower()}"
         if token.kind is Kind.PUNCTUATION:
             return "form:exec"
+    # Plain words of a shell-form command: explain what shell form means.
+    head = tokens[0] if tokens and not state.in_instruction else None
+    after_keyword = head is None or column >= head.end + 1
+    if (keyword in ("CMD", "ENTRYPOINT", "RUN") and after_keyword and line.strip()
+            and not any(t.kind is Kind.PUNCTUATION for t in tokens)
+            and not any(t.start <= column < t.end for t in tokens if t.kind in (
+                Kind.FLAG, Kind.FLAG_VALUE, Kind.VARIABLE, Kind.HEREDOC))
+            and column < len(line.rstrip())):
+        return "form:shell"
     return None
+
+
+def variable_at(document: Document, line_number: int, line: str, column: int,
+                state: LineState = START) -> str | None:
+    """For ``$NAME`` under the cursor: where it is declared and its value there."""
+    tokens, _ = tokenize_line(line, state)
+    token = next((t for t in tokens if t.kind is Kind.VARIABLE
+                  and t.start <= column < t.end), None)
+    if token is None:
+        return None
+    m = re.match(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", token.text)
+    if m is None:
+        return None
+    name = m.group(1)
+    if name not in document.variables_at(line_number):
+        if name in PROXY_ARGS:
+            return f"{name}: a proxy setting the builder passes in when it is set."
+        return (f"{name} is not declared with ARG or ENV above this line (in this "
+                "stage), so it is empty here unless the base image sets it.")
+    found = [v for v in document.variables if v.name == name and v.line < line_number]
+    var = found[-1]
+    value = "no default (set it with --build-arg)" if var.value is None else (
+        f"= {var.value!r}" if var.value else "= '' (empty)")
+    return f"{name}: {var.kind} on line {var.line}, {value}."
 
 
 def hover(docs: Docs, line: str, column: int, state: LineState = START) -> Topic | None:
