@@ -334,10 +334,12 @@ class BaseImagePicker(QWidget):
         if self._client is None or self._client.platform != wanted:
             if self._client is not None:
                 # Same settings, the engine's platform (it may have changed on reconnect).
+                # Answers still on their way from the old one are stale and dropped.
+                old = self._client
                 self._client = RegistryClient(
-                    wanted, auth_config=self._client.auth_config,
-                    ca_files=self._client.ca_files, certs_dirs=self._client.certs_dirs,
-                    timeout=self._client.timeout, ttl_s=self._client.ttl_s)
+                    wanted, auth_config=old.auth_config, ca_files=old.ca_files,
+                    certs_dirs=old.certs_dirs, timeout=old.timeout, ttl_s=old.ttl_s)
+                old.close()
             else:
                 self._client = RegistryClient(wanted)
         return self._client
