@@ -139,3 +139,22 @@ def test_missing_hadolint_is_said_once_and_own_checks_still_run(
     assert len(notices) == 1 and "hadolint is not installed" in notices[0]
     assert [d.code for d in editor.diagnostics] == ["unknown-instruction"]
     assert all(d.severity is Severity.ERROR for d in editor.diagnostics)
+
+
+def test_one_hadolint_at_a_time_and_only_for_the_newest_text(make_ctx: MakeContext,
+                                                              qtbot: QtBot) -> None:
+    ctx = make_ctx()
+    editor = DockerfileEditor()
+    qtbot.addWidget(editor)
+    runner = DiagnosticsRunner(ctx, editor, delay_ms=10_000)
+    editor.setPlainText("FROM alpine\n")
+    with qtbot.waitSignal(runner.checked, timeout=10_000):
+        runner.run_now()  # its own checks are done; hadolint now runs
+    assert runner.lints == 1
+    for text in ("FROM busybox\n", "FROM ubuntu\nRUN cd /tmp\n"):
+        editor.setPlainText(text)
+        runner.run_now()
+    qtbot.waitUntil(lambda: not ctx.tasks.active_jobs, timeout=30_000)
+    assert runner.lints == 2, "the middle text was never linted"
+    assert [(d.line, d.code) for d in editor.diagnostics if d.source == "hadolint"] == [
+        (1, "DL3006"), (2, "DL3003"), (2, "SC2164")]

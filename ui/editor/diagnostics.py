@@ -48,7 +48,10 @@ class DiagnosticsRunner(QObject):
         self.latest: CheckResult | None = None
         self.runs = 0
         self.applied = 0
+        self.lints = 0  # hadolint runs started
         self._told = False
+        self._lint_job: Job | None = None
+        self._lint_wanted: tuple[int, str, CheckResult] | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(delay_ms)
@@ -82,11 +85,31 @@ class DiagnosticsRunner(QObject):
         if not self.use_hadolint:
             self.analysed.emit(result)
             return
+        # One hadolint at a time (seconds on big files): a newer text waits for the
+        # running one to end, and only the newest waiting text is linted then.
+        self._lint_wanted = (run, text, result)
+        if self._lint_job is None:
+            self._start_lint()
+
+    def _start_lint(self) -> None:
+        wanted, self._lint_wanted = self._lint_wanted, None
+        if wanted is None or not self._current(wanted[0]):
+            return
+        run, text, result = wanted
+        self.lints += 1
         job = self._ctx.tasks.call(run_hadolint, text, self.hadolint, self.cwd,
                                    description="Running hadolint", report_errors=False)
         job.succeeded.connect(lambda found, run=run: self._lint_done(run, result, found, None))
         job.failed.connect(lambda _message, exc, run=run: self._lint_done(run, result, [],
                                                                           str(exc)))
+        job.finished.connect(self._lint_finished)
+        self._lint_job = job
+
+    def _lint_finished(self) -> None:
+        if not shiboken6.isValid(self):
+            return
+        self._lint_job = None
+        self._start_lint()
 
     def _lint_done(self, run: int, own: CheckResult, found: list[Diagnostic],
                    problem: str | None) -> None:
