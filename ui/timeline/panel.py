@@ -165,9 +165,11 @@ class BuildPanel(QWidget):
                                                TimelineBarDelegate(self.timeline))
         header = self.timeline.header()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(StepsModel.COL_INSTRUCTION, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(StepsModel.COL_INSTRUCTION,
+                                    QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(StepsModel.COL_INSTRUCTION, 260)
         header.setSectionResizeMode(StepsModel.COL_TIMELINE, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(StepsModel.COL_TIMELINE, 160)
+        header.resizeSection(StepsModel.COL_TIMELINE, 140)
         header.setStretchLastSection(False)
         self.timeline.selectionModel().selectionChanged.connect(self._on_step_selected)
         self.timeline.clicked.connect(self._on_step_clicked)
@@ -401,9 +403,12 @@ class BuildPanel(QWidget):
     def _on_previous(self, record: BuildRecord | None) -> None:
         if record is None:
             return
-        self.steps.previous = {s.number: s.duration for s in record.steps}
+        # Only the same step of the same text compares: numbers alone shift on edits.
+        self.steps.previous = {(s.number, s.instruction): s.duration for s in record.steps}
         for step in self.steps.steps:
-            step.previous_duration = self.steps.previous.get(step.number)
+            if step.started is not None:
+                step.previous_duration = self.steps.previous.get(
+                    (step.number, step.instruction))
 
     @Slot()
     def cancel(self) -> None:
@@ -417,8 +422,10 @@ class BuildPanel(QWidget):
                 self._job is not None and self._job.cancel_requested):
             self.message.hide()
         self.steps.apply(events)
-        if self._follow and self.steps.steps:
-            self._select_row(len(self.steps.steps) - 1)
+        if self._follow:
+            started = [r for r, s in enumerate(self.steps.steps) if s.started is not None]
+            if started:
+                self._select_row(started[-1])
         for event in events:
             if isinstance(event, BuildSucceeded):
                 self._on_succeeded(event)

@@ -110,8 +110,7 @@ class StageNode:
 
     @property
     def label(self) -> str:
-        who = f"“{self.name}”" if self.name else f"from {self.base}"
-        return f"Stage {self.index + 1} {who}"
+        return f"Stage {self.index + 1} “{self.name}”" if self.name else f"Stage {self.index + 1}"
 
 
 class StepsModel(QAbstractItemModel):
@@ -121,9 +120,10 @@ class StepsModel(QAbstractItemModel):
 
     linesAdded = Signal(int, int)
 
-    HEADERS = ("Step", "Instruction", "Status", "Duration", "Timeline", "Container", "Layer",
+    # What a glance needs first (where, how far, how long); the details after.
+    HEADERS = ("Step", "Status", "Duration", "Timeline", "Instruction", "Container", "Layer",
                "Size", "Lines")
-    (COL_STEP, COL_INSTRUCTION, COL_STATUS, COL_DURATION, COL_TIMELINE, COL_CONTAINER,
+    (COL_STEP, COL_STATUS, COL_DURATION, COL_TIMELINE, COL_INSTRUCTION, COL_CONTAINER,
      COL_LAYER, COL_SIZE, COL_LINES) = range(9)
 
     def __init__(self, parent: Any = None, clock: Callable[[], float] = time.monotonic) -> None:
@@ -132,11 +132,12 @@ class StepsModel(QAbstractItemModel):
         self.stages: list[StageNode] = []
         self.steps: list[Step] = []
         self.preamble: list[tuple[str, str]] = []
-        self.previous: dict[int, float] = {}  # step number → duration in the last build
+        # (step number, instruction) → duration in the last build of the same Dockerfile
+        self.previous: dict[tuple[int, str], float] = {}
         self.read_only = False
 
     # --- feeding -------------------------------------------------------
-    def clear(self, previous: dict[int, float] | None = None) -> None:
+    def clear(self, previous: dict[tuple[int, str], float] | None = None) -> None:
         self.beginResetModel()
         self.stages, self.steps, self.preamble = [], [], []
         self.previous = previous or {}
@@ -240,13 +241,13 @@ class StepsModel(QAbstractItemModel):
             step = self.steps[queued]
             step.started, step.status = event.at, StepStatus.RUNNING
             step.total, step.instruction = event.total, event.instruction
-            step.previous_duration = self.previous.get(event.step)
+            step.previous_duration = self.previous.get((event.step, event.instruction))
             self._changed(queued)
             return
         self._add_stage_if_from(event.instruction, notify=True)
         stage = self.stages[-1]
         step = Step(event.step, event.total, event.instruction, event.at, stage=stage.index,
-                    previous_duration=self.previous.get(event.step))
+                    previous_duration=self.previous.get((event.step, event.instruction)))
         parent = self.index(stage.index, 0)
         self.beginInsertRows(parent, len(stage.steps), len(stage.steps))
         stage.steps.append(step)
@@ -450,8 +451,9 @@ class StepsModel(QAbstractItemModel):
             if step.started is None:
                 return ""
             text = format_duration(step.duration(self._clock()))
-            if step.previous_duration is not None and step.ended is not None:
-                text += f" (was {format_duration(step.previous_duration)})"
+            was = step.previous_duration
+            if was is not None and step.ended is not None and max(was, step.duration(0)) >= 0.1:
+                text += f" (was {format_duration(was)})"
             return text
         if col == self.COL_CONTAINER:
             if not step.container:
