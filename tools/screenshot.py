@@ -16,11 +16,11 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
 
-from ui.app import build_context  # noqa: E402
-from ui.main_window import MainWindow  # noqa: E402
+from ui.app import build_context
+from ui.main_window import MainWindow
 
 
 def option(name: str) -> str | None:
