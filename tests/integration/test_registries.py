@@ -51,6 +51,7 @@ def test_tls_registry_needs_the_right_password(engine_api: docker.APIClient, bas
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(f"{tls_registry.url}/v2/", context=context)
     assert refused.value.code == 401
+    refused.value.close()  # the error holds the response's TLS socket
 
     wrong = push(engine_api, base_image, tls_registry, "workbench-test/secure",
                  {"username": tls_registry.username or "", "password": "wrong"})
