@@ -20,7 +20,6 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
-from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
@@ -48,7 +47,7 @@ class Job(QObject):
     finished = Signal()
 
     _wake = Signal()
-    _done = Signal(object, object)
+    _done = Signal()
 
     def __init__(self, work: Callable[[], Any], description: str, streaming: bool,
                  parent: QObject | None = None) -> None:
@@ -60,6 +59,7 @@ class Job(QObject):
         self._pending: list[Any] = []
         self._cancel_requested = threading.Event()
         self._source: Any = None
+        self._outcome: tuple[Any, BaseException | None] = (None, None)
         self.is_finished = False
         self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
         self._done.connect(self._complete, Qt.ConnectionType.QueuedConnection)
@@ -102,7 +102,10 @@ class Job(QObject):
         except BaseException as exc:  # noqa: BLE001 - reported to the GUI, never lost
             log.debug("job %s failed:\n%s", self.description, traceback.format_exc())
             error = exc
-        self._done.emit(result, error)
+        with self._lock:
+            self._outcome = (result, error)
+        # No arguments cross the thread boundary: the outcome waits in the job.
+        self._done.emit()
 
     def _wait_while_behind(self) -> None:
         """Back-pressure: while the GUI is far behind, stop producing for a moment.
@@ -139,13 +142,14 @@ class Job(QObject):
         if more:
             QTimer.singleShot(0, self._drain)
 
-    @Slot(object, object)
-    def _complete(self, result: Any, error: BaseException | None) -> None:
+    @Slot()
+    def _complete(self) -> None:
         with self._lock:
             backlog = bool(self._pending)
+            result, error = self._outcome
         if backlog:  # finish only after every item was delivered
             self._drain()
-            QTimer.singleShot(0, partial(self._complete, result, error))
+            QTimer.singleShot(0, self._complete)
             return
         self.is_finished = True
         if error is not None:
