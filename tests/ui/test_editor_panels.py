@@ -158,3 +158,25 @@ def test_one_hadolint_at_a_time_and_only_for_the_newest_text(make_ctx: MakeConte
     assert runner.lints == 2, "the middle text was never linted"
     assert [(d.line, d.code) for d in editor.diagnostics if d.source == "hadolint"] == [
         (1, "DL3006"), (2, "DL3003"), (2, "SC2164")]
+
+
+def test_outline_updates_rows_in_place_when_only_text_changed(qtbot: QtBot,
+                                                              qtmodeltester: object) -> None:
+    view = OutlineView()
+    qtbot.addWidget(view)
+    model = view.outline
+    model.set_document(parse(MULTI))
+    qtmodeltester.check(model)  # type: ignore[attr-defined]
+    resets: list[bool] = []
+    changed: list[int] = []
+    model.modelReset.connect(lambda: resets.append(True))
+    model.dataChanged.connect(lambda first, _last, _roles=(): changed.append(first.row()))
+    model.set_document(parse(MULTI))
+    assert resets == [] and changed == [], "the same text changes nothing"
+    model.set_document(parse(MULTI.replace("RUN make", "RUN make all")))
+    assert resets == [] and changed, "same shape: rows updated in place"
+    child = model.index(0, 0, model.index(1, 0))
+    assert child.data() == "3  RUN make all"
+    model.set_document(parse(MULTI + "FROM scratch\n"))
+    assert resets == [True]
+    qtmodeltester.check(model)  # type: ignore[attr-defined]
