@@ -190,19 +190,30 @@ def dive_efficiency(layers: list[LayerFiles],
     where: dict[str, list[int]] = {}
     order: list[str] = []  # paths in the order they reached a second layer
     stacked: _Node | None = None
-    for index, tree in enumerate(trees):
+    stacked_upto = -1  # layers 0..stacked_upto are in ``stacked``
+
+    def stack_below(index: int) -> _Node:
+        """dive's StackTreeRange(0, index - 1), built only when a whiteout needs it and
+        extended from where it was, never rebuilt."""
+        nonlocal stacked, stacked_upto
         if index == 0:
-            lookup = tree  # StackTreeRange(0, -1) is a bare copy of layer 0
-        else:
-            if stacked is None:
-                stacked = _copy(trees[0])
-            _stack(stacked, trees[index - 1])
-            lookup = stacked
+            return trees[0]  # StackTreeRange(0, -1) is a bare copy of layer 0
+        if stacked is None:
+            stacked = _copy(trees[0])
+        while stacked_upto < index - 1:
+            stacked_upto += 1
+            _stack(stacked, trees[stacked_upto])
+        return stacked
+
+    for index, _tree in enumerate(trees):
+        lookup: _Node | None = None
         for leaf in ready[index].leaves:
             data = sizes.get(leaf.path)
             if data is None:
                 data = sizes[leaf.path] = [-1, 0, 0]
             if leaf.whiteout:
+                if lookup is None:
+                    lookup = stack_below(index)
                 below = _get(lookup, tuple(p for p in leaf.path.split("/") if p))
                 if below is None:
                     break  # dive returns the lookup error: the rest of this layer is skipped
