@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -25,6 +26,7 @@ from workbench.layers.history import history_rows
 from workbench.layers.index import LayerIndex
 from workbench.layers.model import ImageLayers, LayerFiles
 
+SWITCH_INTERVAL_S = 0.0005
 EXPORT_CHUNK = 1 << 20  # read size: large enough to keep Python time per byte low
 
 
@@ -289,6 +291,11 @@ class LayerLoad:
 
         contents: ExportContents | None = None
         prepared: dict[str, PreparedLayer] = {}
+        # While the parser runs Python code, the reading thread gets the GIL back only
+        # every switch interval (5 ms by default) and the engine stalls on a full socket;
+        # a shorter interval for the duration of the export keeps the socket drained.
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, SWITCH_INTERVAL_S))
         try:
             chunks = Prefetch(export_chunks(api, image_id, self._on_stream))
             for item in read_export(chunks, skip):
@@ -308,6 +315,8 @@ class LayerLoad:
                 # Read straight from urllib3, so not wrapped by requests: say it plainly.
                 raise ConnectionError(f"The engine's export broke off: {exc}") from exc
             raise
+        finally:
+            sys.setswitchinterval(switch)
         if self._cancelled:
             raise LoadCancelled("The export was cancelled.")
         assert contents is not None
