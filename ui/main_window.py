@@ -19,11 +19,13 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QSplitter,
+    QTabWidget,
     QToolBar,
     QToolButton,
     QWidget,
 )
 
+from ui.containers.panel import ContainersPanel
 from ui.context import AppContext
 from ui.editor.context_panel import ContextCheckPanel
 from ui.editor.diagnostics import DiagnosticsRunner
@@ -34,10 +36,12 @@ from ui.editor.templates import TemplateGallery
 from ui.icons import icon
 from ui.images.panel import ImagesPanel
 from ui.interaction import SaveChoice
+from ui.picker.panel import BaseImagePicker
 from ui.timeline.panel import BuildPanel
 from workbench import APP_NAME
 from workbench.build.request import BuildRequest
 from workbench.catalogue import CatalogueError, load_catalogue
+from workbench.containers import ContainerSpec
 from workbench.dockerfile import Diagnostic, Document, parse
 from workbench.dockerfile.check import CheckResult
 from workbench.dockerfile.files import RecentFiles, RecoveryStore
@@ -64,6 +68,8 @@ class MainWindow(QMainWindow):
         self.build_panel = BuildPanel(ctx)
         self.build_panel.request_factory = self.build_request
         self.images = ImagesPanel(ctx)
+        self.containers = ContainersPanel(ctx, self.images.events)
+        self.picker = BaseImagePicker(ctx, self.editor)
         self.outline = OutlineView()
         self.problems = ProblemsPanel()
         self.templates = TemplateGallery(ctx.resources / "templates")
@@ -89,9 +95,14 @@ class MainWindow(QMainWindow):
 
     # --- construction ----------------------------------------------------
     def _make_layout(self) -> None:
+        self.lower_tabs = QTabWidget()
+        self.lower_tabs.setObjectName("lowerTabs")
+        self.lower_tabs.setAccessibleName("Images and containers")
+        self.lower_tabs.addTab(self.images, "Images")
+        self.lower_tabs.addTab(self.containers, "Containers")
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.build_panel)
-        right.addWidget(self.images)
+        right.addWidget(self.lower_tabs)
         right.setSizes([420, 260])
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(self.editor)
@@ -113,7 +124,9 @@ class MainWindow(QMainWindow):
         self.outline_dock = self._dock("outlineDock", "Stages", self.outline, left)
         self.templates_dock = self._dock("templatesDock", "New from template",
                                          self.templates, left)
+        self.picker_dock = self._dock("pickerDock", "Base image", self.picker, left)
         self.tabifyDockWidget(self.outline_dock, self.templates_dock)
+        self.tabifyDockWidget(self.templates_dock, self.picker_dock)
         self.outline_dock.raise_()
         self.problems_dock = self._dock("problemsDock", "Problems", self.problems, bottom)
         self.context_dock = self._dock("contextDock", "Build context", self.context_check,
@@ -202,6 +215,13 @@ class MainWindow(QMainWindow):
         self.build_panel.buildSucceeded.connect(self.images.refresh)
         self.build_panel.stepFailed.connect(editor.mark_line)
         self.build_panel.stepLinesSelected.connect(self._select_lines)
+        self.picker.pullFinished.connect(self.images.refresh)
+        self.picker.imageUsed.connect(
+            lambda ref: self.statusBar().showMessage(f"FROM set to {ref} (Ctrl+Z undoes it)",
+                                                     8000))
+        self.images.runRequested.connect(self._run_in_console)
+        self.images.actionDone.connect(self._show_done)
+        self.containers.actionDone.connect(self._show_done)
 
     # --- engine --------------------------------------------------------
     @Slot(object)
@@ -215,6 +235,14 @@ class MainWindow(QMainWindow):
     def _on_engine_lost(self, message: str, advice: str) -> None:
         self._show_engine_problem(message, advice)
         self.images.clear()
+        self.containers.clear()
+
+    def _run_in_console(self, spec: ContainerSpec) -> None:
+        self.lower_tabs.setCurrentWidget(self.containers)
+        self.containers.run(spec)
+
+    def _show_done(self, command: str) -> None:
+        self.statusBar().showMessage(f"Done: {command}", 8000)
 
     def _show_engine_problem(self, message: str, advice: str) -> None:
         text = f"{message} {advice}".strip()
@@ -476,6 +504,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.build_panel.cancel()
+        self.images.events.stop()  # and do not restart it: we are going
         self._autosave.stop()
         self.recovery.discard()  # closed on purpose: nothing to recover
         event.accept()

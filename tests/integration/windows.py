@@ -25,9 +25,14 @@ def make_window(make_ctx: MakeContext, qtbot: QtBot, test_engine: object,
             window.editor.document().setModified(False)  # teardown must not ask questions
             # Nothing may still report into the window once it is gone.
             ctx.engine.stop()
+            window.images.events.stop()
             for job in ctx.tasks.active_jobs:
                 job.cancel()
-            qtbot.waitUntil(lambda: not ctx.tasks.active_jobs, timeout=30_000)
+            try:
+                qtbot.waitUntil(lambda: not ctx.tasks.active_jobs, timeout=30_000)
+            except qtbot.TimeoutError as exc:  # say which job would not stop
+                raise AssertionError(
+                    f"still running: {[j.description for j in ctx.tasks.active_jobs]}") from exc
 
         qtbot.addWidget(window, before_close_func=before_close)
         window.show()

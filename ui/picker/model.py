@@ -17,7 +17,7 @@ from workbench.formatting import human_size
 from workbench.registry import SizeFigure
 
 Index = QModelIndex | QPersistentModelIndex
-UNKNOWN_LAST = 1 << 62  # sort key for a size nobody knows yet
+UNKNOWN_LAST = float("inf")  # sort key for a size nobody knows yet
 
 
 class PickerRole(IntEnum):
@@ -185,10 +185,12 @@ class PickerModel(QAbstractTableModel):
         return row.description
 
     def _sort_key(self, row: PickerRow, column: int) -> Any:
+        # Floats: one QVariant type for every size, so Qt compares them as numbers
+        # (a mix of int and 64-bit values does not sort reliably in every PySide6).
         if column == self.COL_DOWNLOAD:
-            return row.download if row.download is not None else UNKNOWN_LAST
+            return float(row.download) if row.download is not None else UNKNOWN_LAST
         if column == self.COL_DISK:
-            return row.on_disk if row.on_disk is not None else UNKNOWN_LAST
+            return float(row.on_disk) if row.on_disk is not None else UNKNOWN_LAST
         return self._display(row, column).lower()
 
     def _tooltip(self, row: PickerRow, column: int) -> str | None:
