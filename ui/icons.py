@@ -33,6 +33,7 @@ def icon(name: str) -> QIcon:
         "stop": "mdi6.stop",
         "logs": "mdi6.text-box-outline",
         "history": "mdi6.history",
+        "inspect": "mdi6.layers-search-outline",
         "copy": "mdi6.content-copy",
     }
     return QIcon(qtawesome.icon(names[name]))

@@ -36,6 +36,7 @@ from ui.editor.templates import TemplateGallery
 from ui.icons import icon
 from ui.images.panel import ImagesPanel
 from ui.interaction import SaveChoice
+from ui.layers import LayerInspector
 from ui.picker.panel import BaseImagePicker
 from ui.timeline.panel import BuildPanel
 from workbench import APP_NAME
@@ -60,6 +61,9 @@ class MainWindow(QMainWindow):
         self.setAccessibleName(APP_NAME)
         self._ctx = ctx
         self.path: Path | None = None
+        self._inspectors: list[LayerInspector] = []
+        self._built_refs: set[str] = set()
+        self._built_document: Document | None = None
         self._disk_text: str | None = None  # what the file held when we last read/wrote it
         self._context_document: Document | None = None  # last text the context was checked for
 
@@ -220,6 +224,8 @@ class MainWindow(QMainWindow):
             lambda ref: self.statusBar().showMessage(f"FROM set to {ref} (Ctrl+Z undoes it)",
                                                      8000))
         self.images.runRequested.connect(self._run_in_console)
+        self.images.inspectRequested.connect(self.open_inspector)
+        self.build_panel.buildSucceeded.connect(self._remember_build)
         self.images.actionDone.connect(self._show_done)
         self.containers.actionDone.connect(self._show_done)
 
@@ -240,6 +246,27 @@ class MainWindow(QMainWindow):
     def _run_in_console(self, spec: ContainerSpec) -> None:
         self.lower_tabs.setCurrentWidget(self.containers)
         self.containers.run(spec)
+
+    def open_inspector(self, reference: str) -> LayerInspector:
+        """Look inside an image, in a window of its own (several may be open)."""
+        inspector = LayerInspector(self._ctx)
+        inspector.setWindowTitle(f"Layers of {reference} — {APP_NAME}")
+        inspector.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        inspector.resize(1400, 860)
+        self._inspectors.append(inspector)
+        inspector.destroyed.connect(lambda *_: self._inspectors.remove(inspector)
+                                    if inspector in self._inspectors else None)
+        inspector.lineChosen.connect(self.editor.go_to)
+        inspector.show()
+        # Only an image this editor just built may map its history rows to lines.
+        built = reference in self._built_refs or reference.removeprefix("sha256:") in {
+            r.removeprefix("sha256:") for r in self._built_refs}
+        inspector.inspect(reference, self._built_document if built else None)
+        return inspector
+
+    def _remember_build(self, image_id: str, tags: list[str]) -> None:
+        self._built_refs = {image_id, *tags}
+        self._built_document = parse(self.build_panel.last_text)
 
     def _show_done(self, command: str) -> None:
         self.statusBar().showMessage(f"Done: {command}", 8000)
@@ -505,6 +532,8 @@ class MainWindow(QMainWindow):
             return
         self.build_panel.cancel()
         self.images.events.stop()  # and do not restart it: we are going
+        for inspector in list(self._inspectors):
+            inspector.close()
         self._autosave.stop()
         self.recovery.discard()  # closed on purpose: nothing to recover
         event.accept()

@@ -242,8 +242,8 @@ def prune_images(api: docker.APIClient, all_unused: bool) -> PruneResult:
 
 
 # --- which actions a selection allows -------------------------------------------
-TAG, UNTAG, REMOVE, PRUNE, CREATE, RUN, PUSH, PULL = (
-    "tag", "untag", "remove", "prune", "create", "run", "push", "pull")
+TAG, UNTAG, REMOVE, PRUNE, CREATE, RUN, PUSH, PULL, INSPECT = (
+    "tag", "untag", "remove", "prune", "create", "run", "push", "pull", "inspect")
 
 
 def available_actions(selection: Sequence[ImageRow],
@@ -259,7 +259,7 @@ def available_actions(selection: Sequence[ImageRow],
     actions.add(REMOVE)
     tagged = [r for r in selection if not r.dangling]
     if len({r.image_id for r in selection}) == 1:
-        actions |= {TAG, CREATE, RUN}
+        actions |= {TAG, CREATE, RUN, INSPECT}
     tags_per_image = Counter(r.image_id for r in (all_rows or selection) if not r.dangling)
     if tagged and all(tags_per_image[r.image_id] > 1 for r in tagged):
         actions.add(UNTAG)

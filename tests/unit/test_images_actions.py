@@ -10,6 +10,7 @@ from workbench.containers import ContainerSpec, InvalidSetting, parse_mount, par
 from workbench.explain import explain_push_message
 from workbench.images import (
     CREATE,
+    INSPECT,
     PRUNE,
     PULL,
     PUSH,
@@ -33,12 +34,13 @@ def test_available_actions_follow_the_selection() -> None:
     everything = [APP1, APP2, LIB, NONE]
     assert available_actions([], everything) == {PRUNE, PULL}
     assert available_actions([APP1], everything) == {
-        PRUNE, PULL, REMOVE, TAG, CREATE, RUN, UNTAG, PUSH}
+        PRUNE, PULL, REMOVE, TAG, CREATE, RUN, UNTAG, PUSH, INSPECT}
     # The last tag of an image is Remove, not Untag.
     assert UNTAG not in available_actions([LIB], everything)
     # Two images: no tag / create / run (they take exactly one image).
     assert available_actions([APP1, LIB], everything) == {PRUNE, PULL, REMOVE, PUSH}
-    assert available_actions([NONE], everything) == {PRUNE, PULL, REMOVE, TAG, CREATE, RUN}
+    assert available_actions([NONE], everything) == {
+        PRUNE, PULL, REMOVE, TAG, CREATE, RUN, INSPECT}
 
 
 def test_rows_from_summaries_count_containers_and_keep_dangling_apart() -> None:

@@ -36,6 +36,7 @@ from workbench.explain import is_connection_lost
 from workbench.formatting import human_size
 from workbench.images import (
     CREATE,
+    INSPECT,
     PRUNE,
     PULL,
     PUSH,
@@ -75,6 +76,7 @@ class ImagesPanel(QWidget):
     actionDone(str): an action finished; its equivalent docker command line.
     actionFailed(str): an action failed; the plain-words reason.
     runRequested(object): Run was accepted: a ContainerSpec for the console to run.
+    inspectRequested(str): the user asked to look inside an image (a reference or id).
     """
 
     refreshed = Signal(int)
@@ -82,6 +84,7 @@ class ImagesPanel(QWidget):
     actionDone = Signal(str)
     actionFailed = Signal(str)
     runRequested = Signal(object)
+    inspectRequested = Signal(str)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None,
                  credentials: Credentials | None = None) -> None:
@@ -224,6 +227,8 @@ class ImagesPanel(QWidget):
         make(RUN, "runContainerAction", "Run…", "run", lambda: self.create_container(run=True),
              seq("Ctrl+R"), "Run a container from the selected image and show its output "
              "(docker run)")
+        make(INSPECT, "inspectImageAction", "Inspect layers", "inspect", self.inspect_selected,
+             seq("Ctrl+I"), "Look inside the selected image's layers: files, sizes, waste")
         make(PUSH, "pushImageAction", "Push…", "push", self.push_selected, seq("Ctrl+Shift+P"),
              "Push tags to registries (docker push)")
         make(PULL, "pullImageAction", "Pull…", "pull", self.pull, seq("Ctrl+Shift+L"),
@@ -236,7 +241,7 @@ class ImagesPanel(QWidget):
              "Remove every image no container uses, tagged or not (docker image prune -a)")
         make("refresh", "refreshImagesAction", "Refresh", "refresh", self.refresh,
              seq(seq.StandardKey.Refresh), "Read the image list again")
-        for key in (TAG, UNTAG, REMOVE, CREATE, RUN, PUSH, PULL):
+        for key in (TAG, UNTAG, REMOVE, CREATE, RUN, INSPECT, PUSH, PULL):
             self.toolbar.addAction(self.actions_by_name[key])
         prune_menu = QMenu("Prune", self)
         prune_menu.setObjectName("pruneMenu")
@@ -257,6 +262,13 @@ class ImagesPanel(QWidget):
             if widget is not None and key != "refresh":
                 widget.setAccessibleName(act.toolTip())
 
+    @Slot()
+    def inspect_selected(self) -> None:
+        rows = self.selected_rows()
+        if rows:
+            row = rows[0]
+            self.inspectRequested.emit(row.image_id if row.dangling else row.reference)
+
     def selected_rows(self) -> list[ImageRow]:
         rows = []
         for index in self.view.selectionModel().selectedRows():
@@ -270,13 +282,13 @@ class ImagesPanel(QWidget):
         allowed = available_actions(self.selected_rows(), self.model.rows)
         connected = self._ctx.engine.engine is not None
         for key, act in self.actions_by_name.items():
-            base = key if key in (TAG, UNTAG, REMOVE, CREATE, RUN, PUSH, PULL) else PRUNE
+            base = key if key in (TAG, UNTAG, REMOVE, CREATE, RUN, INSPECT, PUSH, PULL) else PRUNE
             act.setEnabled(connected and (key == "refresh" or base in allowed))
 
     def _context_menu(self, pos: QPoint) -> None:
         menu = QMenu(self)
         menu.setObjectName("imageContextMenu")
-        for key in (TAG, UNTAG, REMOVE, None, CREATE, RUN, None, PUSH, PULL, None,
+        for key in (TAG, UNTAG, REMOVE, None, CREATE, RUN, INSPECT, None, PUSH, PULL, None,
                     "prune_dangling", "prune_all"):
             if key is None:
                 menu.addSeparator()

@@ -268,9 +268,18 @@ class BuildPanel(QWidget):
     def is_building(self) -> bool:
         return self._job is not None
 
+    @property
+    def last_text(self) -> str:
+        """The Dockerfile text of the last build sent."""
+        return self._request.dockerfile_text if self._request is not None else ""
+
     def set_engine_state(self, available: bool, reason: str = "") -> None:
         self._engine_reason = "" if available else reason
-        if not available and self._job is None:
+        # A build's own outcome (the failure the lost engine caused, say) stays in view;
+        # the reason is on the Build button's tooltip and in the status bar anyway.
+        keeps = not self.message.isHidden() and self.message.property("kind") in ("error",
+                                                                                "warning")
+        if not available and self._job is None and not keeps:
             self._show_message(f"Build is unavailable. {reason}", "engine")
         elif available and self.message.property("kind") == "engine":
             self.message.hide()
