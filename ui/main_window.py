@@ -531,7 +531,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.build_panel.cancel()
-        self.images.events.stop()  # and do not restart it: we are going
+        self.images.events.close()  # and do not restart it: we are going
         for inspector in list(self._inspectors):
             inspector.close()
         self._autosave.stop()

@@ -25,7 +25,7 @@ def make_window(make_ctx: MakeContext, qtbot: QtBot, test_engine: object,
             window.editor.document().setModified(False)  # teardown must not ask questions
             # Nothing may still report into the window once it is gone.
             ctx.engine.stop()
-            window.images.events.stop()
+            window.images.events.close()
             for job in ctx.tasks.active_jobs:
                 job.cancel()
             try:

@@ -35,6 +35,7 @@ class EventFollower(QObject):
         self._job: Job | None = None
         self._stream: EventStream | None = None
         self._wanted = False
+        self._closed = False
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
         self._retry.setInterval(RESTART_MS)
@@ -49,6 +50,8 @@ class EventFollower(QObject):
     @Slot()
     def start(self) -> None:
         """Follow events from now on (idempotent). Without an engine, waits for one."""
+        if self._closed:
+            return
         self._wanted = True
         engine = self._ctx.engine.engine
         if engine is None or self._job is not None:
@@ -70,6 +73,11 @@ class EventFollower(QObject):
         self._retry.stop()
         if self._job is not None:
             self._job.cancel()
+
+    def close(self) -> None:
+        """Stop for good: the window is going; no refresh may start the stream again."""
+        self._closed = True
+        self.stop()
 
     def _on_connected(self, _info: object) -> None:
         if self._wanted:
