@@ -85,6 +85,9 @@ def main() -> int:
         total = sum(len(i.get("RepoTags") or []) for i in api.images())
         print(f"engine {engine.docker_host}: {total} tags ({args.tags} for the benchmark)")
 
+        from ui.app import favour_the_gui_thread
+
+        favour_the_gui_thread()  # as ui.app.main does
         app = QApplication.instance() or QApplication(sys.argv)
         assert isinstance(app, QApplication)
         tasks = TaskRunner()
