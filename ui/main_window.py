@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.lower_tabs.setAccessibleName("Images and containers")
         self.lower_tabs.addTab(self.images, "Images")
         self.lower_tabs.addTab(self.containers, "Containers")
+        self.lower_tabs.addTab(self.picker, "Base images")  # its size columns need the width
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.build_panel)
         right.addWidget(self.lower_tabs)
@@ -128,13 +129,12 @@ class MainWindow(QMainWindow):
         self.outline_dock = self._dock("outlineDock", "Stages", self.outline, left)
         self.templates_dock = self._dock("templatesDock", "New from template",
                                          self.templates, left)
-        self.picker_dock = self._dock("pickerDock", "Base image", self.picker, left)
         self.tabifyDockWidget(self.outline_dock, self.templates_dock)
-        self.tabifyDockWidget(self.templates_dock, self.picker_dock)
         self.outline_dock.raise_()
         self.problems_dock = self._dock("problemsDock", "Problems", self.problems, bottom)
         self.context_dock = self._dock("contextDock", "Build context", self.context_check,
                                        bottom)
+
         self.resizeDocks([self.outline_dock], [230], Qt.Orientation.Horizontal)
         self.resizeDocks([self.problems_dock], [170], Qt.Orientation.Vertical)
 

@@ -63,9 +63,9 @@ def test_build_then_run_shows_hello_and_inspect_opens_the_layers(
 def test_picker_and_panels_are_in_the_window(make_window: MakeWindow) -> None:
     window = make_window()
     assert window.picker.objectName() == "baseImagePicker"
-    assert window.picker_dock.widget() is window.picker
     assert [window.lower_tabs.tabText(i) for i in range(window.lower_tabs.count())] == [
-        "Images", "Containers"]
+        "Images", "Containers", "Base images"]
+    assert window.lower_tabs.widget(2) is window.picker
     for name in ("dockerfileEditor", "buildTimeline", "buildLog", "imageList", "containerList",
                  "stageOutline", "problemsList", "templateGallery", "baseImagePicker",
                  "buildArgsTable", "targetStageCombo", "noCacheCheck", "pullCheck"):

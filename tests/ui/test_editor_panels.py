@@ -56,7 +56,7 @@ def test_outline_has_stages_and_their_instructions(qtbot: QtBot,
     qtmodeltester.check(model)  # type: ignore[attr-defined]
     tops = [model.index(r, 0) for r in range(model.rowCount())]
     assert [i.data() for i in tops] == ["Before the first FROM", "build  ·  FROM $BASE",
-                                        "stage 1  ·  FROM alpine"]
+                                        "stage 2  ·  FROM alpine"]
     assert [s.name for s in model.stages()] == ["build", None]
     assert tops[1].data(STAGE_ROLE).first_line == 2
     children = [model.index(r, 0, tops[2]) for r in range(model.rowCount(tops[2]))]

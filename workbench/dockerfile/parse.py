@@ -112,7 +112,7 @@ class Stage:
 
     @property
     def label(self) -> str:
-        return self.name or f"stage {self.index}"
+        return self.name or f"stage {self.index + 1}"  # counted from 1, like the timeline
 
 
 @dataclass(frozen=True)
