@@ -61,8 +61,14 @@ def decode_json_lines(chunks: Iterable[bytes]) -> Iterator[dict[str, Any]]:
     for chunk in chunks:
         pending += chunk
         *complete, pending = pending.split(b"\n")
-        for line in complete:
-            if line.strip():
+        lines = [line for line in complete if line.strip()]
+        if not lines:
+            continue
+        try:
+            # One call into the C decoder for the whole chunk, not one per message.
+            yield from json.loads(b"[" + b",".join(lines) + b"]")
+        except ValueError:
+            for line in lines:
                 yield from _decode_line(line)
     if pending.strip():
         yield from _decode_line(pending)
@@ -146,6 +152,10 @@ class BuildStreamParser:
         return events
 
     def _feed_text(self, text: str) -> list[BuildEvent]:
+        # The common case of a fast stream: exactly one whole, uncoloured line.
+        if (not self._buffer and not self._held and text.endswith("\n")
+                and text.find("\n") == len(text) - 1 and "\x1b" not in text):
+            return self._line(text[:-1], self._in_stderr)
         events: list[BuildEvent] = []
         text = self._held + text
         self._held = ""
