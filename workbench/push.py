@@ -13,17 +13,15 @@ config) unless the caller passes some for a registry; they are never logged.
 
 from __future__ import annotations
 
-import contextlib
 import re
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import docker.errors
 import requests
-from docker.types import CancellableStream
 
+from workbench.cancelling import StreamCanceller
 from workbench.credentials import Credentials, CredentialsError
 from workbench.engine import Engine
 from workbench.explain import explain, explain_push_message
@@ -134,24 +132,17 @@ class PushRun:
     credentials: Credentials | None = None
     logins: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     sources: Mapping[str, str] = field(default_factory=dict)  # new ref → image to tag first
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _cancelled: bool = False
-    _stream: CancellableStream | None = field(default=None, repr=False)
-    _response: requests.Response | None = field(default=None, repr=False)
+    _canceller: StreamCanceller = field(default_factory=StreamCanceller, repr=False)
 
     def __repr__(self) -> str:  # never show logins
         return f"PushRun({list(self.references)!r})"
 
-    def cancel(self) -> None:
-        with self._lock:
-            self._cancelled = True
-            stream = self._stream
-        if stream is not None:
-            with contextlib.suppress(Exception):
-                stream.close()
+    @property
+    def cancelled(self) -> bool:
+        return self._canceller.cancelled
 
-    def _on_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        self._response = response
+    def cancel(self) -> None:
+        self._canceller.cancel()
 
     def _auth_for(self, registry: str) -> dict[str, str]:
         if registry in self.logins:
@@ -162,7 +153,7 @@ class PushRun:
 
     def __iter__(self) -> Iterator[PushEvent]:
         for reference in self.references:
-            if self._cancelled:
+            if self.cancelled:
                 yield PushCancelled(reference)
                 continue
             yield from self._push_one(reference)
@@ -189,7 +180,7 @@ class PushRun:
             yield PushLine(reference, f"Tagged {self.sources[reference]} as {reference}")
         # No read timeout: a registry may stay silent a long while mid-upload.
         api = self.engine.new_client(timeout=None)
-        api.hooks["response"].append(self._on_response)
+        self._canceller.watch(api)
         try:
             try:
                 raw = api.push(repository, tag=tag, stream=True, decode=True,
@@ -198,15 +189,10 @@ class PushRun:
                 words, login = explain_push_message(explain(exc), registry)
                 yield PushFailed(reference, words, login)
                 return
-            assert self._response is not None
-            with self._lock:
-                self._stream = CancellableStream(raw, self._response)
-                cancelled = self._cancelled
-            if cancelled:
-                self.cancel()
+            stream = self._canceller.attach(raw)
             done: PushDone | None = None
             try:
-                for obj in self._stream:
+                for obj in stream:
                     if "errorDetail" in obj or "error" in obj:
                         detail = obj.get("errorDetail") or {}
                         message = str(detail.get("message") or obj.get("error") or "")
@@ -219,10 +205,10 @@ class PushRun:
                     elif event is not None:
                         yield event
             except (requests.RequestException, OSError, ValueError, AttributeError) as exc:
-                if not self._cancelled:
+                if not self.cancelled:
                     yield PushFailed(reference, explain(exc))
                     return
-            if self._cancelled:
+            if self.cancelled:
                 yield PushCancelled(reference)
             elif done is not None:
                 yield done
@@ -230,6 +216,5 @@ class PushRun:
                 yield PushFailed(reference, "The engine ended the push without a digest, so it "
                                  "may not have completed. Push again.")
         finally:
-            with self._lock:
-                self._stream = None
+            self._canceller.detach()
             api.close()

@@ -32,17 +32,15 @@ uses its own engine client so closing it cannot disturb other calls.
 
 from __future__ import annotations
 
-import contextlib
 import enum
-import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import docker.errors
 import requests
-from docker.types import CancellableStream
 
+from workbench.cancelling import StreamCanceller
 from workbench.engine import Engine
 from workbench.explain import explain, explain_pull_message
 
@@ -248,32 +246,22 @@ class PullRun:
         self.reference = reference
         self.auth_config = dict(auth_config) if auth_config is not None else None
         self.platform = platform
-        self._lock = threading.Lock()
-        self._cancelled = False
-        self._response: requests.Response | None = None
-        self._stream: CancellableStream | None = None
+        self._canceller = StreamCanceller()
 
     @property
     def cancelled(self) -> bool:
-        return self._cancelled
+        return self._canceller.cancelled
 
     def cancel(self) -> None:
-        with self._lock:
-            self._cancelled = True
-            stream = self._stream
-        if stream is not None:
-            _close_quietly(stream)
-
-    def _on_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        self._response = response
+        self._canceller.cancel()
 
     def __iter__(self) -> Iterator[PullEvent]:
         yield PullStarted(self.reference)
         repository, tag = split_for_pull(self.reference)
         api = self.engine.new_client(timeout=None)
-        api.hooks["response"].append(self._on_response)
+        self._canceller.watch(api)
         try:
-            if self._cancelled:
+            if self.cancelled:
                 yield PullCancelled(self.reference, False)
                 return
             try:
@@ -286,16 +274,11 @@ class PullRun:
             except (docker.errors.DockerException, requests.RequestException) as exc:
                 yield PullFailed(self.reference, explain(exc))
                 return
-            assert self._response is not None
-            with self._lock:
-                self._stream = CancellableStream(raw, self._response)
-                cancelled_early = self._cancelled
-            if cancelled_early:
-                _close_quietly(self._stream)
+            stream = self._canceller.attach(raw)
             digest: str | None = None
             up_to_date = False
             try:
-                for obj in self._stream:
+                for obj in stream:
                     if "error" in obj or "errorDetail" in obj:
                         detail = obj.get("errorDetail") or {}
                         message = str(detail.get("message") or obj.get("error") or "")
@@ -311,10 +294,10 @@ class PullRun:
             except (requests.RequestException, OSError, ValueError,
                     AttributeError) as exc:
                 # Closing the socket from another thread surfaces as one of these.
-                if not self._cancelled:
+                if not self.cancelled:
                     yield PullFailed(self.reference, explain(exc))
                     return
-            if self._cancelled:
+            if self.cancelled:
                 yield PullCancelled(self.reference, self._image_present(api))
                 return
             yield PullDone(self.reference, digest, up_to_date)
@@ -328,8 +311,3 @@ class PullRun:
         except (docker.errors.DockerException, requests.RequestException):
             return False
 
-
-def _close_quietly(stream: CancellableStream) -> None:
-    # The socket may already be gone; the pull is cancelled either way.
-    with contextlib.suppress(Exception):
-        stream.close()

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import docker.errors
 import requests
@@ -24,6 +21,7 @@ from workbench.build.events import (
 )
 from workbench.build.request import BuildRequest, pack_context
 from workbench.build.stream import BuildStreamParser, decode_json_lines
+from workbench.cancelling import StreamCanceller
 from workbench.engine import Engine
 from workbench.explain import explain_api_error, parse_error_line
 from workbench.reference import split_tag
@@ -44,34 +42,24 @@ class BuildRun:
         self.engine = engine
         self.request = request
         self._clock = clock
-        self._lock = threading.Lock()
-        self._cancelled = False
-        self._response: requests.Response | None = None
-        self._stream: CancellableStream | None = None
+        self._canceller = StreamCanceller()
 
     @property
     def cancelled(self) -> bool:
-        return self._cancelled
+        return self._canceller.cancelled
 
     def cancel(self) -> None:
-        with self._lock:
-            self._cancelled = True
-            stream = self._stream
-        if stream is not None:
-            _close_quietly(stream)
-
-    def _on_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        self._response = response
+        self._canceller.cancel()
 
     def __iter__(self) -> Iterator[BuildEvent]:
         api = self.engine.new_client(timeout=None)
-        api.hooks["response"].append(self._on_response)
+        self._canceller.watch(api)
         fileobj, dockerfile_name = pack_context(self.request)
         parser = BuildStreamParser(self._clock)
         running: set[str] = set()
         stage_images: list[str] = []
         try:
-            if self._cancelled:
+            if self.cancelled:
                 yield BuildCancelled(0, self._clock())
                 return
             try:
@@ -91,14 +79,10 @@ class BuildRun:
                 yield BuildFailed(0, self._clock(), explain_api_error(exc), None,
                                   parse_error_line(str(exc.explanation or "")))
                 return
-            assert self._response is not None
-            with self._lock:
-                self._stream = CancellableStream(chunks, self._response)
-                cancelled_early = self._cancelled
-            if cancelled_early:
-                _close_quietly(self._stream)
+            cancelled_early = self.cancelled
+            stream = self._canceller.attach(chunks)
             pending = [first_chunk] if first_chunk is not None and not cancelled_early else []
-            for obj in decode_json_lines(_chain(pending, self._stream)):
+            for obj in decode_json_lines(_chain(pending, stream)):
                 for event in parser.feed(obj):
                     if isinstance(event, ContainerStarted):
                         running.add(event.container_id)
@@ -107,7 +91,7 @@ class BuildRun:
                     elif isinstance(event, StageFinished):
                         stage_images.append(event.image_id)
                     yield event
-            if self._cancelled:
+            if self.cancelled:
                 removed = _remove_leftovers(self.engine, running)
                 yield BuildCancelled(parser.step, self._clock(), tuple(removed))
                 return
@@ -152,12 +136,6 @@ def _layer_sizes(api: docker.APIClient, image_id: str | None) -> dict[str, int]:
 def _chain(first: list[bytes], rest: CancellableStream) -> Iterator[bytes]:
     yield from first
     yield from rest
-
-
-def _close_quietly(stream: CancellableStream) -> None:
-    # The socket may already be gone; the build is cancelled either way.
-    with contextlib.suppress(Exception):
-        stream.close()
 
 
 def _remove_leftovers(engine: Engine, container_ids: set[str]) -> list[str]:
