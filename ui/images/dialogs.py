@@ -6,7 +6,7 @@ event loop — and the tests — keep running while they are shown.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -452,7 +452,41 @@ def _words_for_login_failure(registry: str, message: str) -> str:
     return f"Could not log in to {registry}: {message}"
 
 
-class PushDialog(QDialog):
+class _TransferDialog(QDialog):
+    """What the push and pull dialogs share: one streamed run, its buttons and cancel.
+
+    Subclasses create ``start_button``, ``cancel_button`` and ``status``.
+    """
+
+    start_button: QPushButton
+    cancel_button: QPushButton
+    status: QLabel
+
+    def __init__(self, ctx: AppContext, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._job: Job | None = None
+
+    def _start_stream(self, run: Any, description: str, busy_text: str,
+                      on_events: Callable[[list[Any]], None],
+                      on_finished: Callable[[], None]) -> None:
+        job = self._ctx.tasks.stream(lambda: run, description=description,
+                                     report_errors=False)
+        job.items.connect(on_events)
+        job.failed.connect(guarded(self, lambda message, _exc: self.status.setText(
+            message)))
+        job.finished.connect(on_finished)
+        self._job = job
+        self.start_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.status.setText(busy_text)
+
+    def cancel(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+
+
+class PushDialog(_TransferDialog):
     """Choose tags (and extra registries), push with per-layer progress, log in if asked.
 
     Signals:
@@ -463,12 +497,10 @@ class PushDialog(QDialog):
 
     def __init__(self, ctx: AppContext, selected: Sequence[str], siblings: Sequence[str],
                  credentials: Credentials, parent: Any = None) -> None:
-        super().__init__(parent)
+        super().__init__(ctx, parent)
         self.setObjectName("pushDialog")
         self.setWindowTitle("Push to registries")
-        self._ctx = ctx
         self.credentials = credentials
-        self._job: Job | None = None
         self._run: PushRun | None = None
         self._failed_login: dict[str, list[str]] = {}
         self.login_dialog: LoginDialog | None = None
@@ -598,20 +630,8 @@ class PushDialog(QDialog):
             self.targets.set_state(ref, "Waiting")
         run = PushRun(engine, ready, self.credentials, sources=sources)
         self._run = run
-        job = self._ctx.tasks.stream(lambda: run, description="Pushing images",
-                                     report_errors=False)
-        job.items.connect(self._on_events)
-        job.failed.connect(guarded(self, lambda message, _exc: self.status.setText(
-            message)))
-        job.finished.connect(self._on_finished)
-        self._job = job
-        self.start_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self.status.setText(f"Pushing {len(ready)} tag(s)…")
-
-    def cancel(self) -> None:
-        if self._job is not None:
-            self._job.cancel()
+        self._start_stream(run, "Pushing images", f"Pushing {len(ready)} tag(s)…",
+                           self._on_events, self._on_finished)
 
     def _on_events(self, batch: list[PushEvent]) -> None:
         for event in batch:
@@ -698,7 +718,7 @@ class PushDialog(QDialog):
 
 
 # --- Pull -----------------------------------------------------------------------------------
-class PullDialog(QDialog):
+class PullDialog(_TransferDialog):
     """Pull a reference with per-layer progress and cancel (workbench.transfer).
 
     Signals:
@@ -709,12 +729,10 @@ class PullDialog(QDialog):
 
     def __init__(self, ctx: AppContext, reference: str, credentials: Credentials,
                  parent: Any = None) -> None:
-        super().__init__(parent)
+        super().__init__(ctx, parent)
         self.setObjectName("pullDialog")
         self.setWindowTitle("Pull an image")
-        self._ctx = ctx
         self.credentials = credentials
-        self._job: Job | None = None
         self.progress = PullProgress()
         self.edit = QLineEdit(reference)
         self.edit.setObjectName("pullReferenceEdit")
@@ -788,20 +806,8 @@ class PullDialog(QDialog):
         # auth_config=None: the SDK reads the user's docker credentials (config.json,
         # credential helpers) itself, in the worker thread, as `docker pull` would.
         run = PullRun(engine, reference, auth_config=None)
-        job = self._ctx.tasks.stream(lambda: run, description=f"Pulling {reference}",
-                                     report_errors=False)
-        job.items.connect(self._on_events)
-        job.failed.connect(guarded(self, lambda message, _exc: self.status.setText(
-            message)))
-        job.finished.connect(self._on_finished)
-        self._job = job
-        self.start_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self.status.setText(f"Pulling {reference}…")
-
-    def cancel(self) -> None:
-        if self._job is not None:
-            self._job.cancel()
+        self._start_stream(run, f"Pulling {reference}", f"Pulling {reference}…",
+                           self._on_events, self._on_finished)
 
     def _on_events(self, batch: list[PullEvent]) -> None:
         for event in batch:
