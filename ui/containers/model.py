@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from ui.table_model import RowTableModel
 from workbench.containers import ContainerRow
 from workbench.formatting import human_ago
 
@@ -16,7 +17,7 @@ _RUNNING = QBrush(QColor("#2e7d32"))
 SORT_ROLE = Qt.ItemDataRole.UserRole + 42
 
 
-class ContainersModel(QAbstractTableModel):
+class ContainersModel(RowTableModel):
     HEADERS = ("Name", "Image", "State", "Status", "Ports", "Created")
     COL_NAME, COL_IMAGE, COL_STATE, COL_STATUS, COL_PORTS, COL_CREATED = range(6)
 
@@ -50,19 +51,6 @@ class ContainersModel(QAbstractTableModel):
         for i, row in enumerate(self.rows):
             if name_or_id in (row.name, row.container_id, row.short_id):
                 return i
-        return None
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(self.HEADERS)):
-            return self.HEADERS[section]
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

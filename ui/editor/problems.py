@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.editor.editor import SEVERITY_COLOURS
+from ui.table_model import RowTableModel
 from workbench.dockerfile import Diagnostic, Severity
 
 Index = QModelIndex | QPersistentModelIndex
@@ -37,7 +37,7 @@ DIAGNOSTIC_ROLE = Qt.ItemDataRole.UserRole + 61
 _ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
-class ProblemsModel(QAbstractTableModel):
+class ProblemsModel(RowTableModel):
     HEADERS = ("Severity", "Line", "Rule", "Problem")
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -53,19 +53,6 @@ class ProblemsModel(QAbstractTableModel):
         self.rows = rows
         self.endResetModel()
         return True
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(self.HEADERS)):
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or not 0 <= index.row() < len(self.rows):

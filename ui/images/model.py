@@ -8,7 +8,6 @@ from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -17,6 +16,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from ui.roles import Role
+from ui.table_model import RowTableModel
 from workbench.formatting import human_ago, human_size
 from workbench.images import ImageRow
 
@@ -35,7 +35,7 @@ _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _HORIZONTAL = Qt.Orientation.Horizontal
 
 
-class ImagesModel(QAbstractTableModel):
+class ImagesModel(RowTableModel):
     """One row per repository:tag (and per dangling image), keyed by ``reference``."""
 
     HEADERS = ("Repository", "Tag", "Image ID", "Created", "Size", "Containers")
@@ -185,12 +185,6 @@ class ImagesModel(QAbstractTableModel):
 
     def row_for(self, reference: str) -> int | None:
         return self._index.get(reference)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from ui.roles import Role
+from ui.table_model import RowTableModel
 from workbench.formatting import human_size
 from workbench.layers import Analysis, HistoryRow, Inefficiency
 
@@ -15,32 +16,7 @@ Index = QModelIndex | QPersistentModelIndex
 _DIM = QBrush(QColor("#808080"))
 
 
-class _Table(QAbstractTableModel):
-    HEADERS: tuple[str, ...] = ()
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.rows: list[Any] = []
-
-    def set_rows(self, rows: list[Any]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-
-class HistoryModel(_Table):
+class HistoryModel(RowTableModel):
     """One row per config history entry; metadata-only entries greyed and marked."""
 
     HEADERS = ("Step", "Instruction", "Size", "Created", "Layer (diff id)", "Line")
@@ -75,7 +51,7 @@ class HistoryModel(_Table):
         return None
 
 
-class LayersModel(_Table):
+class LayersModel(RowTableModel):
     """One row per layer: its size with a bar (Role.BAR: fraction of the largest)."""
 
     HEADERS = ("Layer", "Size", "Command")
@@ -103,7 +79,7 @@ class LayersModel(_Table):
         return None
 
 
-class InefficiencyModel(_Table):
+class InefficiencyModel(RowTableModel):
     """dive's "Count / Total Space / Path" table, plus the waste in words."""
 
     HEADERS = ("Count", "Total space", "Path", "Why")

@@ -8,10 +8,11 @@ from dataclasses import dataclass, replace
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from ui.roles import Role
+from ui.table_model import RowTableModel
 from workbench.catalogue import CatalogueEntry
 from workbench.formatting import human_size
 from workbench.registry import SizeFigure
@@ -84,7 +85,7 @@ class PickerRow:
         return "—"
 
 
-class PickerModel(QAbstractTableModel):
+class PickerModel(RowTableModel):
     HEADERS = ("Image", "Tag", "Download (compressed)", "On disk", "About")
     COL_IMAGE, COL_TAG, COL_DOWNLOAD, COL_DISK, COL_ABOUT = range(5)
 
@@ -130,12 +131,6 @@ class PickerModel(QAbstractTableModel):
                 self.update(row.repository, local=found)
 
     # --- Qt model API --------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.HEADERS)
-
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.HEADERS):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.table_model import RowTableModel
 from workbench.build.options import BuildOptions, declared_args, parse_labels, stages
 from workbench.dockerfile import Document
 
@@ -37,7 +38,7 @@ class ArgRow:
     declared: bool  # False: added by the user, not in the Dockerfile
 
 
-class BuildArgsModel(QAbstractTableModel):
+class BuildArgsModel(RowTableModel):
     HEADERS = ("Build arg", "Value", "Default in Dockerfile")
 
     def __init__(self, parent: Any = None) -> None:
@@ -74,19 +75,6 @@ class BuildArgsModel(QAbstractTableModel):
         for name, value in values.items():
             if name not in known:
                 self.add_row(name, value)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 3
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < 3):
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self.rows)):
