@@ -28,6 +28,9 @@ from workbench.explain import explain
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 2000  # items handed to the GUI per event-loop turn
+# While items keep coming, hand them over at most this often: a flood then costs
+# the GUI one update per few milliseconds, while a lone item still goes at once.
+DRAIN_GAP_S = 0.008
 YIELD_EVERY = 200  # stream items between two looks at the GUI's backlog
 
 
@@ -61,6 +64,11 @@ class Job(QObject):
         self._source: Any = None
         self._outcome: tuple[Any, BaseException | None] = (None, None)
         self.is_finished = False
+        self._last_drain = 0.0
+        self._drain_timer = QTimer(self)
+        self._drain_timer.setSingleShot(True)
+        self._drain_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._drain_timer.timeout.connect(self._deliver)
         self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
         self._done.connect(self._complete, Qt.ConnectionType.QueuedConnection)
 
@@ -128,11 +136,22 @@ class Job(QObject):
     # --- GUI thread ----------------------------------------------------
     @Slot()
     def _drain(self) -> None:
+        """The worker has items: deliver now, or soon if a delivery just happened."""
+        wait = self._last_drain + DRAIN_GAP_S - time.monotonic()
+        if wait > 0:
+            if not self._drain_timer.isActive():
+                self._drain_timer.start(max(1, round(wait * 1000)))
+            return
+        self._deliver()
+
+    @Slot()
+    def _deliver(self) -> None:
         """Deliver at most MAX_BATCH items, then let the event loop breathe.
 
         A fast stream (200,000 build-output lines) must not stall the GUI in one
         long handler: the rest is picked up on the next loop turn.
         """
+        self._last_drain = time.monotonic()
         with self._lock:
             batch = self._pending[:MAX_BATCH]
             del self._pending[:MAX_BATCH]
@@ -140,7 +159,7 @@ class Job(QObject):
         if batch:
             self.items.emit(batch)
         if more:
-            QTimer.singleShot(0, self._drain)
+            QTimer.singleShot(0, self._deliver)
 
     @Slot()
     def _complete(self) -> None:
@@ -148,7 +167,8 @@ class Job(QObject):
             backlog = bool(self._pending)
             result, error = self._outcome
         if backlog:  # finish only after every item was delivered
-            self._drain()
+            self._drain_timer.stop()
+            self._deliver()
             QTimer.singleShot(0, self._complete)
             return
         self.is_finished = True

@@ -56,7 +56,7 @@ def test_build_shows_live_steps_and_the_new_image(
     assert steps.rowCount() == 1  # one stage
     assert steps.data(steps.index(0, 0)).startswith("Stage 1")
     assert statuses(window) == [StepStatus.DONE] * 3
-    assert steps.steps[1].lines == [("building", "stdout")]
+    assert list(steps.steps[1].lines) == [("building", "stdout")]
     assert "Built" in window.build_panel.message.text()
 
     image = engine_api.inspect_image("workbench-it/hello:1")
@@ -128,7 +128,7 @@ def test_cancel_stops_the_build_and_leaves_no_containers(
         qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
     assert time.monotonic() - started < 15
     assert statuses(window) == [StepStatus.DONE, StepStatus.CANCELLED, StepStatus.NOT_RUN]
-    assert panel.steps.steps[1].lines == [("start", "stdout")]  # the log is kept
+    assert list(panel.steps.steps[1].lines) == [("start", "stdout")]  # the log is kept
     assert "cancelled" in panel.message.text()
     assert not new_containers(engine_api, containers_before)
     assert panel.build_button.isEnabled() and not panel.cancel_button.isEnabled()

@@ -70,11 +70,11 @@ def test_a_build_arg_changes_the_run_output(qtbot: QtBot, make_window: MakeWindo
     args = window.build_panel.options.args
     assert [(r.name, r.default) for r in args.rows] == [("GREETING", "hi")]
     build(qtbot, window)
-    assert window.build_panel.steps.steps[-1].lines == [("say hi", "stdout")]
+    assert list(window.build_panel.steps.steps[-1].lines) == [("say hi", "stdout")]
 
     args.setData(args.index(0, 1), "bonjour")
     build(qtbot, window)
-    assert window.build_panel.steps.steps[-1].lines == [("say bonjour", "stdout")]
+    assert list(window.build_panel.steps.steps[-1].lines) == [("say bonjour", "stdout")]
 
 
 def test_target_stage_stops_early(qtbot: QtBot, make_window: MakeWindow,

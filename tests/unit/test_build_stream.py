@@ -16,7 +16,7 @@ from workbench.build.events import (
     ContainerRemoved,
     ContainerStarted,
     LayerCommitted,
-    OutputLine,
+    Output,
     PullProgress,
     StageFinished,
     StepStarted,
@@ -37,6 +37,10 @@ def parse(objs: list[dict[str, Any]]) -> list[BuildEvent]:
     return list(BuildStreamParser(clock=lambda: float(next(counter))).feed_all(objs))
 
 
+def lines_of(events: list[BuildEvent]) -> list[tuple[int, str, str]]:
+    return [(o.step, line, o.stream) for o in of(events, Output) for line in o.lines]
+
+
 def of(events: list[BuildEvent], kind: type) -> list[Any]:
     return [e for e in events if isinstance(e, kind)]
 
@@ -55,7 +59,7 @@ def test_success_stream_gives_steps_containers_layers_and_output() -> None:
     assert [c.step for c in started] == [2, 3]
     assert [layer.step for layer in of(events, LayerCommitted)] == [1, 2, 3]
     # stdout and stderr are separate pipes: their relative order varies between runs.
-    output = sorted((o.step, o.text, o.stream) for o in of(events, OutputLine))
+    output = sorted(lines_of(events))
     assert output == [(2, "err-line", "stderr"), (2, "out-line", "stdout")]
     final = events[-1]
     assert isinstance(final, BuildSucceeded)
@@ -79,7 +83,7 @@ def test_failing_run_reports_step_exit_code_and_message() -> None:
     assert final.exit_code == 3
     assert "returned a non-zero code: 3" in final.message
     assert not of(events, BuildSucceeded)
-    assert [(o.text, o.stream) for o in of(events, OutputLine)] == [("before", "stdout")]
+    assert lines_of(events) == [(2, "before", "stdout")]
 
 
 def test_copy_of_missing_file_fails_without_exit_code() -> None:
@@ -100,7 +104,7 @@ def test_multi_stage_reports_each_stage_and_the_last_image() -> None:
 
 def test_output_without_newline_does_not_swallow_the_daemon_line() -> None:
     events = parse(load("no-newline-output"))
-    output = [(o.step, o.text, o.stream) for o in of(events, OutputLine)]
+    output = lines_of(events)
     assert output == [(2, "partial", "stdout"), (3, "e", "stderr")]
     assert [c.step for c in of(events, ContainerRemoved)] == [2, 3]
 
@@ -133,8 +137,15 @@ def test_chunk_boundaries_do_not_change_the_events(name: str) -> None:
         else:
             split.append(obj)
     def strip(events: list[BuildEvent]) -> list[tuple[str, dict[str, Any]]]:
-        return [(type(e).__name__, {k: v for k, v in vars(e).items() if k != "at"})
-                for e in events]
+        # Output blocks follow the daemon's messages, so compare their lines one by one.
+        out: list[tuple[str, dict[str, Any]]] = []
+        for e in events:
+            if isinstance(e, Output):
+                out.extend(("line", {"step": e.step, "text": t, "stream": e.stream})
+                           for t in e.lines)
+            else:
+                out.append((type(e).__name__, {k: v for k, v in vars(e).items() if k != "at"}))
+        return out
 
     assert strip(parse(split)) == strip(parse(objs))
 
@@ -161,3 +172,22 @@ def test_engine_25_removal_line_is_understood() -> None:
     assert [type(e).__name__ for e in events[:4]] == [
         "StepStarted", "ContainerStarted", "ContainerRemoved", "LayerCommitted"]
     assert of(events, ContainerRemoved)[0].container_id == "0123456789ab"
+
+
+def test_a_message_of_many_lines_is_one_output_event_in_order() -> None:
+    """A fast RUN sends hundreds of lines per daemon message: one event per message,
+    split only where the builder speaks or the stream changes."""
+    events = parse([
+        {"stream": "Step 1/1 : RUN seq 1 3\n"},
+        {"stream": " ---> Running in 0123456789ab\n"},
+        {"stream": "1\n2\n3\n"},
+        {"stream": "4\n\x1b[91moops\n\x1b[0m5\n"},
+        {"stream": "Removing intermediate container 0123456789ab\n ---> ba9876543210\n"},
+        {"stream": "Successfully built ba9876543210\n"},
+    ])
+    blocks = [(o.lines, o.stream) for o in of(events, Output)]
+    assert blocks == [(("1", "2", "3"), "stdout"), (("4",), "stdout"), (("oops",), "stderr"),
+                      (("5",), "stdout")]
+    assert [type(e).__name__ for e in events] == [
+        "StepStarted", "ContainerStarted", "Output", "Output", "Output", "Output",
+        "ContainerRemoved", "LayerCommitted", "BuildSucceeded"]

@@ -10,6 +10,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from ui.roles import Role
 from ui.timeline.steps import StepsModel
+from workbench.build.lines import OutputLines
 
 Index = QModelIndex | QPersistentModelIndex
 ANSI = re.compile(r"\x1b\[([0-9;]*)([A-Za-z])")
@@ -54,9 +55,9 @@ class StepLogModel(QAbstractListModel):
     def step_row(self) -> int | None:
         return self._row
 
-    def _lines(self) -> list[tuple[str, str]]:
+    def _lines(self) -> OutputLines:
         if self._row is None or self._row >= len(self._steps.steps):
-            return self._steps.preamble if self._row is None else []
+            return self._steps.preamble if self._row is None else OutputLines()
         return self._steps.steps[self._row].lines
 
     def show_step(self, row: int | None) -> None:
@@ -100,13 +101,13 @@ class StepLogModel(QAbstractListModel):
         low = needle.lower()
         for offset in range(1, self._shown + 1):
             row = (after + offset) % self._shown
-            if low in strip_ansi(lines[row][0]).lower():
+            if low in strip_ansi(lines.texts[row]).lower():
                 return row
         return None
 
     def text_of(self, rows: list[int]) -> str:
         lines = self._lines()
-        return "\n".join(strip_ansi(lines[r][0]) for r in sorted(rows) if r < self._shown)
+        return "\n".join(strip_ansi(lines.texts[r]) for r in sorted(rows) if r < self._shown)
 
     def all_text(self) -> str:
         return self.text_of(list(range(self._shown)))
@@ -114,10 +115,10 @@ class StepLogModel(QAbstractListModel):
 
 def whole_log(steps: StepsModel) -> str:
     """Every step with its output, as a text file a user would save or paste."""
-    out = [strip_ansi(t) for t, _ in steps.preamble]
+    out = [strip_ansi(t) for t in steps.preamble.texts]
     for step in steps.steps:
         out.append(f"Step {step.number}/{step.total} : {step.instruction}   [{step.status.value}]")
-        out.extend(f"    {strip_ansi(t)}" for t, _ in step.lines)
+        out.extend(f"    {strip_ansi(t)}" for t in step.lines.texts)
         if step.error:
             out.append(f"    ERROR: {step.error}")
     return "\n".join(out) + "\n"

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QToolButton,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -32,8 +31,15 @@ from ui.timeline.history import HistoryDialog
 from ui.timeline.log import StepLogModel, whole_log
 from ui.timeline.options import BuildOptionsWidget
 from ui.timeline.steps import StepsModel, StepStatus
+from ui.timeline.view import TimelineView
 from ui.worker import Job
-from workbench.build.events import BuildCancelled, BuildEvent, BuildFailed, BuildSucceeded
+from workbench.build.events import (
+    BuildCancelled,
+    BuildEvent,
+    BuildFailed,
+    BuildSucceeded,
+    StepStarted,
+)
 from workbench.build.history import BuildRecord, HistoryStore, StepRecord
 from workbench.build.options import OptionsStore
 from workbench.build.request import BuildRequest
@@ -45,6 +51,7 @@ from workbench.explain import explain_build_failure, is_connection_lost
 from workbench.formatting import format_duration
 
 DEFAULT_TAG = "hello:latest"
+_ROOM = {StepsModel.COL_DURATION: "00.0s (was 00.0s)", StepsModel.COL_LINES: "000000"}
 Factory = Callable[[], tuple[BuildRequest, Document]]
 
 
@@ -152,21 +159,21 @@ class BuildPanel(QWidget):
 
     def _make_timeline(self) -> None:
         self.steps = StepsModel(self)
-        self.timeline = QTreeView()
+        self.timeline = TimelineView()
         self.timeline.setObjectName("buildTimeline")
         self.timeline.setAccessibleName("Build steps")
         self.timeline.setModel(self.steps)
         self.timeline.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.timeline.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.timeline.setUniformRowHeights(True)
         self.timeline.setRootIsDecorated(True)
         self.timeline.setWordWrap(False)
         self.timeline.setItemDelegateForColumn(StepsModel.COL_TIMELINE,
                                                TimelineBarDelegate(self.timeline))
         header = self.timeline.header()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(StepsModel.COL_INSTRUCTION,
-                                    QHeaderView.ResizeMode.Interactive)
+        # Fitted to the contents at a few moments (_fit_columns), not ResizeToContents:
+        # that re-measures every cell, one call into Python per cell and role, on each
+        # dataChanged, which stalled the GUI while a step printed fast.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.resizeSection(StepsModel.COL_INSTRUCTION, 260)
         header.setSectionResizeMode(StepsModel.COL_TIMELINE, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(StepsModel.COL_TIMELINE, 140)
@@ -177,7 +184,8 @@ class BuildPanel(QWidget):
                                         if parent.isValid() else None)
         self._tick = QTimer(self)
         self._tick.setInterval(100)  # also turns the running step's spinner
-        self._tick.timeout.connect(self.steps.tick)
+        self._tick.timeout.connect(self._on_tick)
+        self._ticks = 0
 
     def _make_log(self) -> None:
         self.log = StepLogModel(self.steps, self)
@@ -369,6 +377,7 @@ class BuildPanel(QWidget):
         self._started_wall = time.time()
         self.steps.prefill([ins.text for ins in document.instructions])
         self.timeline.expandAll()
+        self._fit_columns()
         key = self._dockerfile_key or str(request.dockerfile_path or "")
         self._save_options(key, request)
         previous = self._ctx.tasks.call(self.history.previous, key,
@@ -431,6 +440,8 @@ class BuildPanel(QWidget):
                 self._job is not None and self._job.cancel_requested):
             self.message.hide()
         self.steps.apply(events)
+        if any(isinstance(e, StepStarted) for e in events):
+            self._fit_columns()
         if self._follow:
             started = [r for r, s in enumerate(self.steps.steps) if s.started is not None]
             if started:
@@ -470,7 +481,7 @@ class BuildPanel(QWidget):
         where = f"Step {event.step}" if event.step else "Before the first step"
         code = f" (exit code {event.exit_code})" if event.exit_code is not None else ""
         row = self.steps.failed_row()
-        last_output = [t for t, _ in self.steps.steps[row].lines] if row is not None else []
+        last_output = self.steps.steps[row].lines.texts[-10:] if row is not None else []
         context = str(self._request.context_dir) if self._request else ""
         plain = explain_build_failure(event.message, event.exit_code, context, last_output)
         text = f"Build failed. {where}{code}: {plain}"
@@ -516,6 +527,7 @@ class BuildPanel(QWidget):
         self._job = None
         self._tick.stop()
         self.steps.tick()
+        self._fit_columns()
         self._update_buttons()
         self.buildEnded.emit()
 
@@ -532,6 +544,25 @@ class BuildPanel(QWidget):
         self.history_dialog = dialog
 
     # --- view helpers ----------------------------------------------------
+    @Slot()
+    def _on_tick(self) -> None:
+        self.steps.tick()
+        self._ticks += 1
+        if self._ticks % 10 == 0:  # durations and pull progress grow: once a second
+            self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        header = self.timeline.header()
+        metrics = self.timeline.fontMetrics()
+        for col in range(self.steps.columnCount()):
+            if col in (StepsModel.COL_INSTRUCTION, StepsModel.COL_TIMELINE):
+                continue
+            self.timeline.resizeColumnToContents(col)
+            room = _ROOM.get(col)
+            if room is not None:  # growing numbers must not be elided between two fits
+                header.resizeSection(col, max(header.sectionSize(col),
+                                              metrics.horizontalAdvance(room) + 16))
+
     def _show_message(self, text: str, kind: str) -> None:
         colours = {"error": "#b71c1c", "warning": "#e65100", "success": "#1b5e20",
                    "info": "palette(text)", "engine": "#e65100"}

@@ -28,11 +28,12 @@ from workbench.build.events import (
     DaemonWarning,
     LayerCommitted,
     LayerSizes,
-    OutputLine,
+    Output,
     PullProgress,
     StepStarted,
     UsingCache,
 )
+from workbench.build.lines import OutputLines
 from workbench.formatting import format_duration, human_size
 
 Index = QModelIndex | QPersistentModelIndex
@@ -90,7 +91,7 @@ class Step:
     container_removed: bool = False
     layer: str = ""
     layer_size: int | None = None
-    lines: list[tuple[str, str]] = field(default_factory=list)
+    lines: OutputLines = field(default_factory=OutputLines)
     error: str = ""
     pull: PullState | None = None
     previous_duration: float | None = None
@@ -131,7 +132,7 @@ class StepsModel(QAbstractItemModel):
         self._clock = clock
         self.stages: list[StageNode] = []
         self.steps: list[Step] = []
-        self.preamble: list[tuple[str, str]] = []
+        self.preamble = OutputLines()
         # (step number, instruction) → duration in the last build of the same Dockerfile
         self.previous: dict[tuple[int, str], float] = {}
         self.read_only = False
@@ -139,14 +140,14 @@ class StepsModel(QAbstractItemModel):
     # --- feeding -------------------------------------------------------
     def clear(self, previous: dict[tuple[int, str], float] | None = None) -> None:
         self.beginResetModel()
-        self.stages, self.steps, self.preamble = [], [], []
+        self.stages, self.steps, self.preamble = [], [], OutputLines()
         self.previous = previous or {}
         self.endResetModel()
 
     def prefill(self, instructions: list[str]) -> None:
         """Show every step as queued before the engine starts (step n = instruction n)."""
         self.beginResetModel()
-        self.stages, self.steps, self.preamble = [], [], []
+        self.stages, self.steps, self.preamble = [], [], OutputLines()
         self.previous = {}
         total = len(instructions)
         for number, text in enumerate(instructions, 1):
@@ -187,8 +188,10 @@ class StepsModel(QAbstractItemModel):
                 continue
             found = self._row_of(event.step)
             if found is None:
-                if isinstance(event, OutputLine | DaemonWarning):
-                    self.preamble.append((event.text, "stdout"))
+                if isinstance(event, Output):
+                    self.preamble.extend(event.lines, "stdout")
+                elif isinstance(event, DaemonWarning):
+                    self.preamble.append(event.text, "stdout")
                 continue
             row = found
             step = self.steps[row]
@@ -201,11 +204,11 @@ class StepsModel(QAbstractItemModel):
                 step.container_removed = True
             elif isinstance(event, LayerCommitted):
                 step.layer = event.image_id[:12]
-            elif isinstance(event, OutputLine):
-                step.lines.append((event.text, event.stream))
-                added_lines[row] = added_lines.get(row, 0) + 1
+            elif isinstance(event, Output):
+                step.lines.extend(event.lines, event.stream)
+                added_lines[row] = added_lines.get(row, 0) + len(event.lines)
             elif isinstance(event, DaemonWarning):
-                step.lines.append((f"[Warning] {event.text}", "stderr"))
+                step.lines.append(f"[Warning] {event.text}", "stderr")
                 added_lines[row] = added_lines.get(row, 0) + 1
             elif isinstance(event, PullProgress):
                 if event.layer and event.status not in ("Pulling from",) and not (
@@ -213,7 +216,7 @@ class StepsModel(QAbstractItemModel):
                     step.pull = step.pull or PullState()
                     step.pull.layers[event.layer] = (event.status, event.current, event.total)
                 elif event.status.startswith("Status:"):
-                    step.lines.append((event.status, "stdout"))
+                    step.lines.append(event.status, "stdout")
                     added_lines[row] = added_lines.get(row, 0) + 1
             elif isinstance(event, BuildFailed):
                 step.status = StepStatus.FAILED

@@ -44,8 +44,12 @@ class LayerCommitted(BuildEvent):
 
 
 @dataclass(frozen=True)
-class OutputLine(BuildEvent):
-    text: str
+class Output(BuildEvent):
+    """Consecutive lines of one stream, as one event: a RUN printing 200,000 lines
+    arrives in a few hundred daemon messages, and one event per message (not per
+    line) is what keeps the GUI thread and the garbage collector out of the way."""
+
+    lines: tuple[str, ...]
     stream: Literal["stdout", "stderr"]
 
 
