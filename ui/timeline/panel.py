@@ -186,6 +186,7 @@ class BuildPanel(QWidget):
         self._tick.setInterval(100)  # also turns the running step's spinner
         self._tick.timeout.connect(self._on_tick)
         self._ticks = 0
+        self._columns_to_fit: list[int] = []
 
     def _make_log(self) -> None:
         self.log = StepLogModel(self.steps, self)
@@ -552,16 +553,29 @@ class BuildPanel(QWidget):
             self._fit_columns()
 
     def _fit_columns(self) -> None:
-        header = self.timeline.header()
-        metrics = self.timeline.fontMetrics()
-        for col in range(self.steps.columnCount()):
-            if col in (StepsModel.COL_INSTRUCTION, StepsModel.COL_TIMELINE):
-                continue
-            self.timeline.resizeColumnToContents(col)
-            room = _ROOM.get(col)
-            if room is not None:  # growing numbers must not be elided between two fits
-                header.resizeSection(col, max(header.sectionSize(col),
-                                              metrics.horizontalAdvance(room) + 16))
+        """Fit the columns to their contents, one column per event-loop turn: each fit
+        asks every row for its size (calls into Python), so doing all at once in one
+        turn would be a stall of its own."""
+        if self._columns_to_fit:
+            return  # a fit is under way and will see the latest contents
+        self._columns_to_fit = [c for c in range(self.steps.columnCount())
+                                if c not in (StepsModel.COL_INSTRUCTION, StepsModel.COL_TIMELINE)]
+        QTimer.singleShot(0, self._fit_next_column)
+
+    @Slot()
+    def _fit_next_column(self) -> None:
+        if not self._columns_to_fit:
+            return
+        col = self._columns_to_fit.pop(0)
+        self.timeline.resizeColumnToContents(col)
+        room = _ROOM.get(col)
+        if room is not None:  # growing numbers must not be elided between two fits
+            header = self.timeline.header()
+            header.resizeSection(col, max(header.sectionSize(col),
+                                          self.timeline.fontMetrics().horizontalAdvance(room)
+                                          + 16))
+        if self._columns_to_fit:
+            QTimer.singleShot(0, self._fit_next_column)
 
     def _show_message(self, text: str, kind: str) -> None:
         colours = {"error": "#b71c1c", "warning": "#e65100", "success": "#1b5e20",

@@ -133,6 +133,7 @@ class StepsModel(QAbstractItemModel):
         self.stages: list[StageNode] = []
         self.steps: list[Step] = []
         self.preamble = OutputLines()
+        self._lines_dirty: set[int] = set()  # rows whose line count the tree has not shown
         # (step number, instruction) → duration in the last build of the same Dockerfile
         self.previous: dict[tuple[int, str], float] = {}
         self.read_only = False
@@ -141,6 +142,7 @@ class StepsModel(QAbstractItemModel):
     def clear(self, previous: dict[tuple[int, str], float] | None = None) -> None:
         self.beginResetModel()
         self.stages, self.steps, self.preamble = [], [], OutputLines()
+        self._lines_dirty = set()
         self.previous = previous or {}
         self.endResetModel()
 
@@ -148,6 +150,7 @@ class StepsModel(QAbstractItemModel):
         """Show every step as queued before the engine starts (step n = instruction n)."""
         self.beginResetModel()
         self.stages, self.steps, self.preamble = [], [], OutputLines()
+        self._lines_dirty = set()
         self.previous = {}
         total = len(instructions)
         for number, text in enumerate(instructions, 1):
@@ -195,6 +198,14 @@ class StepsModel(QAbstractItemModel):
                 continue
             row = found
             step = self.steps[row]
+            if isinstance(event, Output):
+                # Only the line count shows it in the tree: the next tick repaints that,
+                # so a flood of output repaints the timeline 10 times a second, not on
+                # every delivery (each repaint is hundreds of calls into Python).
+                step.lines.extend(event.lines, event.stream)
+                added_lines[row] = added_lines.get(row, 0) + len(event.lines)
+                self._lines_dirty.add(row)
+                continue
             touched.add(row)
             if isinstance(event, UsingCache):
                 step.status = StepStatus.CACHED
@@ -204,9 +215,6 @@ class StepsModel(QAbstractItemModel):
                 step.container_removed = True
             elif isinstance(event, LayerCommitted):
                 step.layer = event.image_id[:12]
-            elif isinstance(event, Output):
-                step.lines.extend(event.lines, event.stream)
-                added_lines[row] = added_lines.get(row, 0) + len(event.lines)
             elif isinstance(event, DaemonWarning):
                 step.lines.append(f"[Warning] {event.text}", "stderr")
                 added_lines[row] = added_lines.get(row, 0) + 1
@@ -230,6 +238,8 @@ class StepsModel(QAbstractItemModel):
                 step.ended = event.at
             if isinstance(event, BuildSucceeded | BuildFailed | BuildCancelled):
                 self._mark_not_run(touched)
+                touched |= self._lines_dirty
+                self._lines_dirty.clear()
         for row in sorted(touched):
             self._changed(row)
         if touched:
@@ -288,10 +298,12 @@ class StepsModel(QAbstractItemModel):
                                   self.index(len(self.stages) - 1, len(self.HEADERS) - 1))
 
     def tick(self) -> None:
-        """Refresh running steps (duration, bar, spinner); called by a timer."""
+        """Refresh running steps (duration, bar, spinner) and new line counts;
+        called by a timer."""
         for row, step in enumerate(self.steps):
-            if step.ended is None:
+            if step.ended is None or row in self._lines_dirty:
                 self._changed(row)
+        self._lines_dirty.clear()
         self._stages_changed()
 
     # --- lookups -------------------------------------------------------
