@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 import pytest
+import xxhash
 from PySide6.QtCore import QModelIndex, Qt
 from pytestqt.modeltest import ModelTester
 
@@ -17,7 +17,7 @@ from workbench.layers.load import assemble
 
 
 def file(path: str, data: bytes = b"x", mode: int = 0o644, uid: int = 0) -> Entry:
-    return Entry(path, Kind.FILE, len(data), mode, uid, 0, "", hashlib.sha1(data).digest(),
+    return Entry(path, Kind.FILE, len(data), mode, uid, 0, "", xxhash.xxh3_128(data).digest(),
                  "0", path.rsplit("/", 1)[1])
 
 

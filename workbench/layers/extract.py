@@ -15,7 +15,7 @@ from docker.types import CancellableStream
 
 from workbench.layers.archive import READ_SIZE, clean_path, layer_source
 from workbench.layers.index import LayerIndex
-from workbench.layers.load import export_chunks
+from workbench.layers.load import Piece, export_chunks
 from workbench.layers.tarscan import Source, members
 
 
@@ -56,7 +56,7 @@ def extract(client: Callable[[], docker.APIClient], image_id: str, diff_id: str,
     counts = {"files": 0, "folders": 0, "links": 0, "bytes": 0}
     api = client()
     streams: list[CancellableStream] = []
-    chunks: Generator[bytes, None, None] | None = None
+    chunks: Generator[Piece, None, None] | None = None
     try:
         chunks = export_chunks(api, image_id, streams.append, READ_SIZE)
         outer = Source(chunks)

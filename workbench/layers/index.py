@@ -19,7 +19,7 @@ from typing import Any
 from workbench.layers.efficiency import Efficiency, Inefficiency
 from workbench.layers.model import Entry, Kind, LayerFiles
 
-FORMAT = 1
+FORMAT = 2  # 2: contents hashed with xxh3-128 (1 used sha1; its files are ignored)
 
 
 def _hex(digest: str) -> str:

@@ -35,7 +35,7 @@ class Entry(NamedTuple):
     ``path`` is absolute and clean ("/etc/passwd"); for a whiteout it is the path it
     deletes, for an opaque marker the directory made opaque. ``name`` is the raw last
     component (".wh.foo" for a whiteout) which dive sorts by. ``digest`` identifies
-    the content (sha1 of the bytes; empty for directories and links).
+    the content (xxh3-128 of the bytes; empty for directories and links).
     """
 
     path: str

@@ -26,7 +26,7 @@ class TarError(ValueError):
 class Source:
     """Bytes from an iterator of chunks, read exactly, fed as views, or skipped."""
 
-    def __init__(self, chunks: Iterable[bytes]) -> None:
+    def __init__(self, chunks: Iterable[bytes | memoryview]) -> None:
         self._chunks = iter(chunks)
         self._view = memoryview(b"")
         self._pos = 0
