@@ -44,34 +44,36 @@ def clean_path(name: str) -> str:
     return path
 
 
+_KIND_OF_FLAG = {b"0": Kind.FILE, b"\0": Kind.FILE, b"7": Kind.FILE, b"5": Kind.DIR,
+                 b"2": Kind.SYMLINK, b"1": Kind.HARDLINK}
+
+
 def make_entry(header: Header, digest: bytes = b"") -> Entry | None:
     """The layer entry for one tar header; None for the root itself (dive skips ".")."""
     path = clean_path(header.name)
     if path == "/":
         return None
     parent, _, base = path.rpartition("/")
-    parent = parent or "/"
     flag = header.typeflag
-
-    def make(p: str, kind: Kind, link: str = "", content: bytes = b"") -> Entry:
-        return Entry(p, kind, header.size, header.mode, header.uid, header.gid, link, content,
+    if base.startswith(WHITEOUT_PREFIX):  # every marker starts so; the common case doesn't
+        parent = parent or "/"
+        if base == OPAQUE_MARKER:
+            kind, path = Kind.OPAQUE, parent
+        elif base.startswith(META_PREFIX):
+            kind = Kind.META
+        else:
+            kind = Kind.WHITEOUT
+            path = posixpath.join(parent, base[len(WHITEOUT_PREFIX):])
+        return Entry(path, kind, header.size, header.mode, header.uid, header.gid, "", b"",
                      flag.decode("latin-1"), base)
-
-    if base == OPAQUE_MARKER:
-        return make(parent, Kind.OPAQUE)
-    if base.startswith(META_PREFIX):
-        return make(path, Kind.META)
-    if base.startswith(WHITEOUT_PREFIX):
-        return make(posixpath.join(parent, base[len(WHITEOUT_PREFIX):]), Kind.WHITEOUT)
-    if flag == b"5":
-        return make(path, Kind.DIR)
-    if flag == b"2":
-        return make(path, Kind.SYMLINK, link=header.linkname)
-    if flag == b"1":
-        return make(path, Kind.HARDLINK, link=clean_path(header.linkname))
-    if header.is_regular:
-        return make(path, Kind.FILE, content=digest)
-    return make(path, Kind.OTHER)
+    kind = _KIND_OF_FLAG.get(flag, Kind.OTHER)
+    link = ""
+    if kind is Kind.SYMLINK:
+        link = header.linkname
+    elif kind is Kind.HARDLINK:
+        link = clean_path(header.linkname)
+    return Entry(path, kind, header.size, header.mode, header.uid, header.gid, link,
+                 digest if kind is Kind.FILE else b"", flag.decode("latin-1"), base)
 
 
 def _gunzip(chunks: Iterable[bytes]) -> Iterator[bytes]:

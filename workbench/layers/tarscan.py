@@ -9,6 +9,7 @@ PAX records (path, linkpath, size, uid, gid), base-256 numbers; checksums are ve
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -138,12 +139,27 @@ class Header:
         return self.typeflag in _REGULAR
 
 
+def _checksum(block: bytes) -> int:
+    """A 512-byte header's checksum: its byte sum, the checksum field counted as spaces.
+
+    The sum is taken in C: adler32's low half is 1 + Σ mod 65,521, and 256 bytes sum
+    to at most 65,280, so it is exact per half. (``sum(block)`` walked each byte as a
+    Python int: a quarter of the instructions of a whole layer scan, by callgrind.)
+    """
+    adler = zlib.adler32
+    return ((adler(block[:256]) & 0xFFFF) + (adler(block[256:]) & 0xFFFF)
+            - (adler(block[148:156]) & 0xFFFF) - 1 + 8 * 32)
+
+
 def _number(field: bytes) -> int:
     if field and field[0] & 0x80:  # GNU base-256
         value = int.from_bytes(field[1:], "big")
         return value - (1 << (8 * (len(field) - 1))) if field[0] & 0x40 else value
-    text = field.split(b"\0", 1)[0].strip()
-    return int(text, 8) if text else 0
+    try:  # the usual "0000644\0" or "0000644 \0", in one C call
+        return int(field.rstrip(b"\0 ") or b"0", 8)
+    except ValueError:  # something after the terminating NUL
+        text = field.split(b"\0", 1)[0].strip()
+        return int(text, 8) if text else 0
 
 
 def _text(field: bytes) -> str:
@@ -184,7 +200,7 @@ def members(src: Readable) -> Iterator[tuple[Header, Member]]:
         if len(block) < BLOCK or block == ZERO:
             return
         stored = _number(block[148:156])
-        if stored != sum(block) - sum(block[148:156]) + 256:
+        if stored != _checksum(block):
             raise TarError("a tar header has a bad checksum (the archive is corrupt)")
         typeflag = block[156:157]
         size = _number(block[124:136])
