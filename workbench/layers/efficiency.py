@@ -54,7 +54,8 @@ class _Leaf:
 
 def _components(entry: Entry) -> tuple[str, ...] | None:
     """The raw tree names dive files an entry under; None for dive-invisible entries."""
-    parts = tuple(p for p in entry.path.split("/") if p)
+    # Entry paths are clean and absolute ("/a/b"), so splitting is enough.
+    parts = tuple(entry.path[1:].split("/")) if entry.path != "/" else ()
     if entry.kind is Kind.WHITEOUT:
         return (*parts[:-1], entry.name)
     if entry.kind is Kind.OPAQUE:
