@@ -70,6 +70,30 @@ def test_stream_items_arrive_in_order_and_in_batches(qtbot: QtBot, tasks: TaskRu
     assert len(batches) < 20_000 / 10  # coalesced, not one signal per item
 
 
+def test_a_steady_trickle_is_handed_over_in_few_batches(qtbot: QtBot,
+                                                       tasks: TaskRunner) -> None:
+    """Items 1 ms apart (a fast build's messages): the GUI gets them a few at a time,
+    at most once per hand-over gap, instead of once per item; all of them, in order."""
+    got: list[int] = []
+    deliveries: list[float] = []
+
+    def trickle() -> Iterator[int]:
+        for i in range(300):
+            time.sleep(0.001)
+            yield i
+
+    def on_items(items: list[int]) -> None:
+        got.extend(items)
+        deliveries.append(time.monotonic())
+
+    job = tasks.stream(trickle, description="trickle")
+    job.items.connect(on_items)
+    with qtbot.waitSignal(job.finished, timeout=10_000):
+        pass
+    assert got == list(range(300))
+    assert len(deliveries) < 150  # 300 items, at least ~0.3 s: one per 8 ms is ~40
+
+
 def test_cancel_stops_a_plain_generator_at_its_next_item(qtbot: QtBot,
                                                          tasks: TaskRunner) -> None:
     produced: list[int] = []
