@@ -14,6 +14,7 @@ from ui.images.model import ImagesModel
 from ui.roles import Role
 from ui.timeline.log import StepLogModel
 from ui.timeline.steps import StepsModel, StepStatus
+from workbench.build.events import Output
 from workbench.build.stream import BuildStreamParser
 from workbench.images import ImageRow, rows_from_summaries
 
@@ -54,6 +55,29 @@ def test_steps_model_marks_the_failed_and_cached_steps(qtmodeltester: ModelTeste
     assert [s.status for s in cached.steps] == [StepStatus.DONE, StepStatus.CACHED,
                                                 StepStatus.CACHED]
     assert cached.data(cached.index_of_step(1, 0), Role.STATUS) == "cached"
+
+
+def test_output_reaches_the_log_at_once_and_the_tree_at_the_tick(
+        qtmodeltester: ModelTester) -> None:
+    """A flood of output must not repaint the timeline per batch: the log hears of every
+    line at once, the tree's line count follows at the next tick."""
+    model = StepsModel(clock=lambda: 100.0)
+    events = recorded_events("success")
+    cut = 1 + next(i for i, e in enumerate(events) if type(e).__name__ == "ContainerStarted")
+    model.apply(events[:cut])
+    changed: list[int | None] = []
+    added: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda top, *_: changed.append(model.step_of(top)))
+    model.linesAdded.connect(lambda row, count: added.append((row, count)))
+    model.apply([Output(2, 100.0, ("a", "b"), "stdout")])
+    model.apply([Output(2, 100.0, ("c",), "stderr")])
+    assert added == [(1, 2), (1, 1)]
+    assert changed == []
+    model.tick()
+    assert 1 in changed
+    assert model.data(model.index_of_step(1, StepsModel.COL_LINES)) == "3"
+    assert list(model.steps[1].lines) == [("a", "stdout"), ("b", "stdout"), ("c", "stderr")]
+    qtmodeltester.check(model)
 
 
 def test_log_model_shows_one_step_and_grows(qtmodeltester: ModelTester) -> None:
