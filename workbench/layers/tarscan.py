@@ -9,6 +9,7 @@ PAX records (path, linkpath, size, uid, gid), base-256 numbers; checksums are ve
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ BLOCK = 512
 ZERO = bytes(BLOCK)
 _REGULAR = (b"0", b"\0", b"7")
 _HEADER_ONLY = (b"1", b"2", b"3", b"4", b"5", b"6")
+_PAX_USED = re.compile(rb" (?:path|linkpath|size|uid|gid)=")  # each record is "<len> <key>="
 
 
 class TarError(ValueError):
@@ -208,7 +210,9 @@ def members(src: Readable) -> Iterator[tuple[Header, Member]]:
         if typeflag in (b"x", b"g", b"L", b"K"):
             data = src.read(padded)[:size]
             if typeflag == b"x":
-                pax = _pax(data)
+                # Layer tars carry a PAX record per file for its times; only these keys
+                # matter here, so most records are not worth parsing.
+                pax = _pax(data) if _PAX_USED.search(data) else {}
             elif typeflag == b"g":
                 pax_global.update(_pax(data))
             elif typeflag == b"L":
