@@ -187,6 +187,7 @@ class BuildPanel(QWidget):
         self._tick.timeout.connect(self._on_tick)
         self._ticks = 0
         self._columns_to_fit: list[int] = []
+        self._fit_grow_only = True
 
     def _make_log(self) -> None:
         self.log = StepLogModel(self.steps, self)
@@ -378,7 +379,7 @@ class BuildPanel(QWidget):
         self._started_wall = time.time()
         self.steps.prefill([ins.text for ins in document.instructions])
         self.timeline.expandAll()
-        self._fit_columns()
+        self._fit_columns(grow_only=False)
         key = self._dockerfile_key or str(request.dockerfile_path or "")
         self._save_options(key, request)
         previous = self._ctx.tasks.call(self.history.previous, key,
@@ -552,12 +553,15 @@ class BuildPanel(QWidget):
         if self._ticks % 10 == 0:  # durations and pull progress grow: once a second
             self._fit_columns()
 
-    def _fit_columns(self) -> None:
+    def _fit_columns(self, grow_only: bool = True) -> None:
         """Fit the columns to their contents, one column per event-loop turn: each fit
         asks every row for its size (calls into Python), so doing all at once in one
-        turn would be a stall of its own."""
-        if self._columns_to_fit:
-            return  # a fit is under way and will see the latest contents
+        turn would be a stall of its own. During a build columns only grow, so a column
+        the user widened stays as wide; a new build starts from a tight fit."""
+        if self._columns_to_fit:  # a fit is under way and will see the latest contents
+            self._fit_grow_only = self._fit_grow_only and grow_only
+            return
+        self._fit_grow_only = grow_only
         self._columns_to_fit = [c for c in range(self.steps.columnCount())
                                 if c not in (StepsModel.COL_INSTRUCTION, StepsModel.COL_TIMELINE)]
         QTimer.singleShot(0, self._fit_next_column)
@@ -567,13 +571,14 @@ class BuildPanel(QWidget):
         if not self._columns_to_fit:
             return
         col = self._columns_to_fit.pop(0)
-        self.timeline.resizeColumnToContents(col)
+        header = self.timeline.header()
+        needed = max(self.timeline.sizeHintForColumn(col), header.sectionSizeHint(col))
         room = _ROOM.get(col)
         if room is not None:  # growing numbers must not be elided between two fits
-            header = self.timeline.header()
-            header.resizeSection(col, max(header.sectionSize(col),
-                                          self.timeline.fontMetrics().horizontalAdvance(room)
-                                          + 16))
+            needed = max(needed, self.timeline.fontMetrics().horizontalAdvance(room) + 16)
+        if self._fit_grow_only:
+            needed = max(needed, header.sectionSize(col))
+        header.resizeSection(col, needed)
         if self._columns_to_fit:
             QTimer.singleShot(0, self._fit_next_column)
 
