@@ -187,3 +187,19 @@ def test_history_links_back_to_the_dockerfile_lines(
         other.inspect("workbench-layers/lines:1", parse(f"FROM {base_image}\nCMD x\n"))
     assert all(other.history.model().index(r, 5).data() == ""
                for r in range(other.history.model().rowCount()))
+
+
+def test_closing_the_inspector_while_its_jobs_run_is_quiet(
+        qtbot: QtBot, make_ctx: MakeContext, wasteful: str) -> None:
+    """The window goes away while its export (or the index write after it) still runs:
+    the job's end must not reach the deleted window (pytest-qt fails on the exception)."""
+    ctx = connected_ctx(qtbot, make_ctx)
+    inspector = LayerInspector(ctx)
+    inspector.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    inspector.show()
+    inspector.inspect(wasteful)
+    assert ctx.tasks.active_jobs
+    with qtbot.waitSignal(inspector.destroyed, timeout=5_000):
+        inspector.close()
+    qtbot.waitUntil(lambda: not ctx.tasks.active_jobs, timeout=60_000)
+    qtbot.wait(50)  # let the jobs' last queued signals be delivered

@@ -70,6 +70,7 @@ class LayerInspector(QWidget):
         self.setWindowTitle("Layer inspector")
         self._ctx = ctx
         self._job: Job | None = None
+        self._compare_ref = ""
         self.analysis: Analysis | None = None
         self.ref = ""
         self.layer = 0
@@ -261,7 +262,9 @@ class LayerInspector(QWidget):
                                      report_errors=False)
         job.items.connect(self._on_items)
         job.failed.connect(self._on_failed)
-        job.finished.connect(functools.partial(self._on_finished, job))
+        # A bound slot, not a partial: Qt drops the connection when this window is
+        # deleted, while the job may still be writing the index after the answer.
+        job.finished.connect(self._on_finished)
         self._job = job
 
     @Slot()
@@ -291,8 +294,9 @@ class LayerInspector(QWidget):
             return
         self._fail(message)
 
-    def _on_finished(self, job: Job) -> None:
-        if self._job is job:
+    @Slot()
+    def _on_finished(self) -> None:
+        if self._job is not None and self._job.is_finished:  # not a newer job's
             self._job = None
             self.cancel_button.setEnabled(False)
 
@@ -419,11 +423,19 @@ class LayerInspector(QWidget):
         load = LayerLoad(functools.partial(engine.new_client, None), other_ref, self.index)
         job = self._ctx.tasks.stream(lambda: load, description=f"compare with {other_ref}",
                                      report_errors=False)
-        job.items.connect(functools.partial(self._on_compare_items, other_ref))
-        job.failed.connect(lambda message, _exc: self.status.setText(message))
+        # Bound slots only (no lambdas or partials): Qt drops them with this window.
+        self._compare_ref = other_ref
+        job.items.connect(self._on_compare_items)
+        job.failed.connect(self._on_job_failed)
         self.status.setText(f"Reading {other_ref} to compare…")
 
-    def _on_compare_items(self, other_ref: str, items: list[object]) -> None:
+    @Slot(str, object)
+    def _on_job_failed(self, message: str, _exc: object) -> None:
+        self.status.setText(message)
+
+    @Slot(list)
+    def _on_compare_items(self, items: list[object]) -> None:
+        other_ref = self._compare_ref
         for item in items:
             if isinstance(item, Loaded) and self.analysis is not None:
                 result = compare(self.analysis, item.analysis)
@@ -457,7 +469,7 @@ class LayerInspector(QWidget):
                                    destination, self.index,
                                    description=f"extract {path}", report_errors=False)
         job.succeeded.connect(self._on_extracted)
-        job.failed.connect(lambda message, _exc: self.status.setText(message))
+        job.failed.connect(self._on_job_failed)
         self.status.setText(f"Extracting {path} from layer {layer}…")
 
     def _on_extracted(self, result: Extracted) -> None:
