@@ -10,7 +10,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -37,6 +36,7 @@ from PySide6.QtWidgets import (
 from ui.context import AppContext
 from ui.images.events import guarded
 from ui.images.progress import LayerLine, LayersModel, ProgressDelegate
+from ui.table_model import RowTableModel
 from ui.worker import Job
 from workbench import commands
 from workbench.containers import (
@@ -287,7 +287,7 @@ class CreateContainerDialog(QDialog):
 
 
 # --- Push ---------------------------------------------------------------------------------
-class PushTargetsModel(QAbstractTableModel):
+class PushTargetsModel(RowTableModel):
     """The tags that can be pushed: a checkbox each, then their state and digest."""
 
     HEADERS = ("Tag", "State", "Digest")
@@ -297,17 +297,21 @@ class PushTargetsModel(QAbstractTableModel):
     def __init__(self, references: Sequence[str], checked: Sequence[str],
                  parent: Any = None) -> None:
         super().__init__(parent)
-        self.references = list(dict.fromkeys(references))
-        self.checked = {r: r in checked for r in self.references}
+        self.rows: list[str] = list(dict.fromkeys(references))
+        self.checked = {r: r in checked for r in self.rows}
         self.states: dict[str, str] = {}
         self.digests: dict[str, str] = {}
+
+    @property
+    def references(self) -> list[str]:
+        return self.rows
 
     def add(self, reference: str, checked: bool = True) -> None:
         if reference in self.checked:
             return
-        row = len(self.references)
+        row = len(self.rows)
         self.beginInsertRows(QModelIndex(), row, row)
-        self.references.append(reference)
+        self.rows.append(reference)
         self.checked[reference] = checked
         self.endInsertRows()
 
@@ -317,24 +321,11 @@ class PushTargetsModel(QAbstractTableModel):
         self.states[reference] = state
         if digest:
             self.digests[reference] = digest
-        row = self.references.index(reference)
+        row = self.rows.index(reference)
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
 
     def chosen(self) -> list[str]:
-        return [r for r in self.references if self.checked[r]]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.references)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(self.HEADERS)):
-            return self.HEADERS[section]
-        return None
+        return [r for r in self.rows if self.checked[r]]
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         base = super().flags(index)
@@ -343,9 +334,9 @@ class PushTargetsModel(QAbstractTableModel):
         return base
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self.references)):
+        if not index.isValid() or not (0 <= index.row() < len(self.rows)):
             return None
-        ref = self.references[index.row()]
+        ref = self.rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return (ref, self.states.get(ref, ""), self.digests.get(ref, ""))[col]
@@ -361,7 +352,7 @@ class PushTargetsModel(QAbstractTableModel):
         if (not index.isValid() or index.column() != self.COL_REF
                 or role != Qt.ItemDataRole.CheckStateRole):
             return False
-        ref = self.references[index.row()]
+        ref = self.rows[index.row()]
         state = value if isinstance(value, Qt.CheckState) else Qt.CheckState(int(value))
         self.checked[ref] = state == Qt.CheckState.Checked
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])

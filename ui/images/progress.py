@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QApplication,
     QStyle,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.table_model import RowTableModel
 from workbench.formatting import human_size
 
 Index = QModelIndex | QPersistentModelIndex
@@ -37,7 +38,7 @@ class LayerLine:
         return human_size(self.current) if self.current else ""
 
 
-class LayersModel(QAbstractTableModel):
+class LayersModel(RowTableModel):
     """One row per (reference, layer), updated in place as the daemon reports."""
 
     HEADERS = ("Image", "Layer", "Status", "Progress")
@@ -45,48 +46,38 @@ class LayersModel(QAbstractTableModel):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.lines: list[LayerLine] = []
-        self._rows: dict[tuple[str, str], int] = {}
+        self.rows: list[LayerLine] = []
+        self._row_of: dict[tuple[str, str], int] = {}
+
+    @property
+    def lines(self) -> list[LayerLine]:
+        return self.rows
 
     def clear(self) -> None:
-        self.beginResetModel()
-        self.lines, self._rows = [], {}
-        self.endResetModel()
+        self._row_of = {}
+        self.set_rows([])
 
     def upsert(self, line: LayerLine) -> None:
         key = (line.group, line.layer_id)
-        row = self._rows.get(key)
+        row = self._row_of.get(key)
         if row is None:
-            row = len(self.lines)
+            row = len(self.rows)
             self.beginInsertRows(QModelIndex(), row, row)
-            self.lines.append(line)
-            self._rows[key] = row
+            self.rows.append(line)
+            self._row_of[key] = row
             self.endInsertRows()
         else:
-            self.lines[row] = line
+            self.rows[row] = line
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
 
     def line(self, group: str, layer_id: str) -> LayerLine | None:
-        row = self._rows.get((group, layer_id))
-        return None if row is None else self.lines[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.lines)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(self.HEADERS)):
-            return self.HEADERS[section]
-        return None
+        row = self._row_of.get((group, layer_id))
+        return None if row is None else self.rows[row]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self.lines)):
+        if not index.isValid() or not (0 <= index.row() < len(self.rows)):
             return None
-        line = self.lines[index.row()]
+        line = self.rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return (line.group, line.layer_id, line.status, line.bytes_text)[col]

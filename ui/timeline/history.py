@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.table_model import RowTableModel
 from ui.timeline.bars import TimelineBarDelegate
 from ui.timeline.steps import StepsModel
 from workbench.build.events import (
@@ -65,30 +66,21 @@ def replay(record: BuildRecord) -> list[BuildEvent]:
     return events
 
 
-class HistoryModel(QAbstractTableModel):
+class HistoryModel(RowTableModel):
     HEADERS = ("Started", "Dockerfile", "Tags", "Outcome", "Total", "Image")
 
     def __init__(self, records: list[BuildRecord], parent: Any = None) -> None:
         super().__init__(parent)
-        self.records = list(reversed(records))  # newest first
+        self.rows: list[BuildRecord] = list(reversed(records))  # newest first
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.records)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(self.HEADERS)):
-            return self.HEADERS[section]
-        return None
+    @property
+    def records(self) -> list[BuildRecord]:
+        return self.rows
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
             return None
-        r = self.records[index.row()]
+        r = self.rows[index.row()]
         return (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started_at)),
                 r.dockerfile or "(unsaved)", " ".join(r.tags) or "(no tag)", r.outcome,
                 format_duration(r.total),
