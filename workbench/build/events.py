@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+Stream = Literal["stdout", "stderr"]
+
 
 @dataclass(frozen=True)
 class BuildEvent:
@@ -50,7 +52,7 @@ class Output(BuildEvent):
     line) is what keeps the GUI thread and the garbage collector out of the way."""
 
     lines: tuple[str, ...]
-    stream: Literal["stdout", "stderr"]
+    stream: Stream
 
 
 @dataclass(frozen=True)

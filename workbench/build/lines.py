@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-Stream = str  # "stdout" | "stderr"
-_STREAMS = ("stdout", "stderr")
+from workbench.build.events import Stream
+
+_STREAMS: tuple[Stream, Stream] = ("stdout", "stderr")
 
 
 class OutputLines:

@@ -13,7 +13,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Literal
+from typing import Any
 
 from workbench.build.events import (
     BuildEvent,
@@ -27,6 +27,7 @@ from workbench.build.events import (
     PullProgress,
     StageFinished,
     StepStarted,
+    Stream,
     UsingCache,
 )
 
@@ -47,7 +48,7 @@ _DAEMON_PREFIXES = (" ---> ", "Step ", "Removing intermediate container ",
 _DAEMON_FIRST_CHARS = frozenset(" SR[")  # every daemon line starts with one of these
 # A line after the first that may be one of the builder's (a literal first
 # character keeps the search fast: 10 µs, not 100, on a 700-line message).
-_DAEMONISH_LATER = re.compile(r"\n[ SR\[]")
+_DAEMONISH_LATER = re.compile("\n[" + re.escape("".join(sorted(_DAEMON_FIRST_CHARS))) + "]")
 
 STDERR_ON = "\x1b[91m"
 STDERR_OFF = "\x1b[0m"
@@ -211,7 +212,7 @@ class BuildStreamParser:
         if not lines:
             return
         now = self._clock()
-        stream: Literal["stdout", "stderr"] = "stderr" if is_stderr else "stdout"
+        stream: Stream = "stderr" if is_stderr else "stdout"
         joined = "\n".join(lines) if len(lines) > 1 else lines[0]
         if is_stderr or not (joined[:1] in _DAEMON_FIRST_CHARS
                              or _DAEMONISH_LATER.search(joined)):
@@ -225,8 +226,8 @@ class BuildStreamParser:
         for line in lines:
             if line.endswith("\r"):
                 line = line.rstrip("\r")
-            if is_stderr or not line or line[0] not in _DAEMON_FIRST_CHARS:
-                block.append(line)  # the common case: RUN's output
+            if not line or line[0] not in _DAEMON_FIRST_CHARS:  # stderr took the path above
+                block.append(line)
                 continue
             step = self.step
             event = self._daemon_line(line, now)
@@ -243,7 +244,7 @@ class BuildStreamParser:
 
     @staticmethod
     def _output(events: list[BuildEvent], step: int, now: float, block: list[str],
-                stream: Literal["stdout", "stderr"]) -> None:
+                stream: Stream) -> None:
         last = events[-1] if events else None
         if isinstance(last, Output) and last.step == step and last.stream == stream:
             events[-1] = Output(step, last.at, (*last.lines, *block), stream)

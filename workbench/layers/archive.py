@@ -20,7 +20,15 @@ from typing import IO, Any
 from xxhash import xxh3_128
 
 from workbench.layers.model import META_PREFIX, OPAQUE_MARKER, WHITEOUT_PREFIX, Entry, Kind
-from workbench.layers.tarscan import Header, Member, Readable, Source, TarError, members
+from workbench.layers.tarscan import (
+    REGULAR_FLAGS,
+    Header,
+    Member,
+    Readable,
+    Source,
+    TarError,
+    members,
+)
 
 READ_SIZE = 1 << 20  # hashing granularity; large reads keep Python overhead per byte low
 JSON_LIMIT = 64 << 20  # a config or manifest is kilobytes; refuse to hold anything bigger
@@ -44,7 +52,7 @@ def clean_path(name: str) -> str:
     return path
 
 
-_KIND_OF_FLAG = {b"0": Kind.FILE, b"\0": Kind.FILE, b"7": Kind.FILE, b"5": Kind.DIR,
+_KIND_OF_FLAG = {**dict.fromkeys(REGULAR_FLAGS, Kind.FILE), b"5": Kind.DIR,
                  b"2": Kind.SYMLINK, b"1": Kind.HARDLINK}
 
 

@@ -17,7 +17,7 @@ from typing import Protocol
 
 BLOCK = 512
 ZERO = bytes(BLOCK)
-_REGULAR = (b"0", b"\0", b"7")
+REGULAR_FLAGS = (b"0", b"\0", b"7")  # typeflags of regular files
 _HEADER_ONLY = (b"1", b"2", b"3", b"4", b"5", b"6")
 _PAX_USED = re.compile(rb" (?:path|linkpath|size|uid|gid)=")  # each record is "<len> <key>="
 
@@ -138,7 +138,7 @@ class Header:
 
     @property
     def is_regular(self) -> bool:
-        return self.typeflag in _REGULAR
+        return self.typeflag in REGULAR_FLAGS
 
 
 def _checksum(block: bytes) -> int:
