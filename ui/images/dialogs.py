@@ -446,7 +446,7 @@ def _words_for_login_failure(registry: str, message: str) -> str:
 class _TransferDialog(QDialog):
     """What the push and pull dialogs share: one streamed run, its buttons and cancel.
 
-    Subclasses create ``start_button``, ``cancel_button`` and ``status``.
+    Subclasses create ``status`` and call ``_make_buttons``.
     """
 
     start_button: QPushButton
@@ -475,6 +475,26 @@ class _TransferDialog(QDialog):
     def cancel(self) -> None:
         if self._job is not None:
             self._job.cancel()
+
+    def _make_buttons(self, verb: str, gerund: str,
+                      start: Callable[[], None]) -> QDialogButtonBox:
+        """Start ("Push"), "Cancel push" and Close, named ``{verb}StartButton`` and
+        ``{verb}CancelButton`` (lower case verb)."""
+        name = verb.lower()
+        self.start_button = QPushButton(verb)
+        self.start_button.setObjectName(f"{name}StartButton")
+        self.start_button.setAccessibleName(f"Start {gerund}")
+        self.start_button.clicked.connect(start)
+        self.cancel_button = QPushButton(f"Cancel {name}")
+        self.cancel_button.setObjectName(f"{name}CancelButton")
+        self.cancel_button.setAccessibleName(f"Cancel the {name}")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.buttons.addButton(self.start_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.buttons.rejected.connect(self.reject)
+        return self.buttons
 
 
 class PushDialog(_TransferDialog):
@@ -527,19 +547,7 @@ class PushDialog(_TransferDialog):
         self.status.setObjectName("pushStatus")
         self.status.setWordWrap(True)
         self.command = _command_label("pushCommand")
-        self.start_button = QPushButton("Push")
-        self.start_button.setObjectName("pushStartButton")
-        self.start_button.setAccessibleName("Start pushing")
-        self.start_button.clicked.connect(self._start_clicked)
-        self.cancel_button = QPushButton("Cancel push")
-        self.cancel_button.setObjectName("pushCancelButton")
-        self.cancel_button.setAccessibleName("Cancel the push")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.buttons.addButton(self.start_button, QDialogButtonBox.ButtonRole.ActionRole)
-        self.buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.ActionRole)
-        self.buttons.rejected.connect(self.reject)
+        self._make_buttons("Push", "pushing", self._start_clicked)
         layout = QVBoxLayout(self)
         layout.addWidget(self.targets_view, 1)
         layout.addWidget(self.registries_edit)
@@ -748,19 +756,7 @@ class PullDialog(_TransferDialog):
         self.status.setObjectName("pullStatus")
         self.status.setWordWrap(True)
         self.command = _command_label("pullCommand")
-        self.start_button = QPushButton("Pull")
-        self.start_button.setObjectName("pullStartButton")
-        self.start_button.setAccessibleName("Start pulling")
-        self.start_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("Cancel pull")
-        self.cancel_button.setObjectName("pullCancelButton")
-        self.cancel_button.setAccessibleName("Cancel the pull")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.addButton(self.start_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.addButton(self.cancel_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.rejected.connect(self.reject)
+        buttons = self._make_buttons("Pull", "pulling", self.start)
         layout = QVBoxLayout(self)
         layout.addWidget(self.edit)
         layout.addWidget(self.reason)
