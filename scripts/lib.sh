@@ -42,6 +42,14 @@ find_python() {
   say "Python 3.11 or newer is needed (Debian 12: apt-get install python3)"; return 1
 }
 
+ensure_compiler() {  # $1: python. The layer scanner is C (optional for the app, not here).
+  command -v cc >/dev/null 2>&1 || ensure_debian_packages gcc libc6-dev
+  if ! "$1" -c 'import os, sys, sysconfig
+sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))'; then
+    ensure_debian_packages python3-dev
+  fi
+}
+
 ensure_venv() {  # $1: the extras to install, e.g. "test" or ""
   local extras="$1" python stamp want
   python="$(find_python)"
@@ -52,16 +60,23 @@ ensure_venv() {  # $1: the extras to install, e.g. "test" or ""
       "$python" -m venv "$VENV"
     fi
   fi
-  # Reinstall only when the project's declared dependencies change.
-  want="$(sha256sum < "$ROOT/pyproject.toml" | cut -d' ' -f1)-$extras"
+  ensure_compiler "$python"
+  # Reinstall only when the declared dependencies or the compiled scanner change (or
+  # its build is gone from the tree, e.g. after `git clean`).
+  want="$(cat "$ROOT/pyproject.toml" "$ROOT/setup.py" "$ROOT/workbench/layers/_tarscan.c" |
+          sha256sum | cut -d' ' -f1)-$extras"
   stamp="$VENV/.workbench-installed"
-  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] ||
+     ! compgen -G "$ROOT/workbench/layers/_tarscan*.so" >/dev/null; then
     say "installing Python packages into $VENV"
     "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-    if [ -n "$extras" ]; then
-      "$VENV/bin/python" -m pip install -q -e "$ROOT[$extras]"
-    else
-      "$VENV/bin/python" -m pip install -q -e "$ROOT"
+    # The build's own chatter (setuptools' editable-install banner) goes to a log,
+    # shown when the install fails.
+    if ! "$VENV/bin/python" -m pip install -q -e "$ROOT${extras:+[$extras]}" \
+         >"$VENV/pip-install.log" 2>&1; then
+      tail -n 40 "$VENV/pip-install.log" >&2
+      say "pip install failed (whole log: $VENV/pip-install.log)"
+      return 1
     fi
     echo "$want" > "$stamp"
   fi

@@ -8,6 +8,7 @@ import io
 import json
 import math
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from workbench.layers.archive import ExportError, clean_path, read_export, read_
 from workbench.layers.efficiency import dive_efficiency
 from workbench.layers.extract import ExtractError, _inside
 from workbench.layers.history import instruction
-from workbench.layers.load import dechunk
+from workbench.layers.load import BufferPool, Prefetch, dechunk
 from workbench.layers.model import Entry, Kind, LayerFiles
 from workbench.layers.tarscan import Member, Source, TarError, members
 
@@ -194,16 +195,50 @@ def test_extract_refuses_paths_outside_the_destination(tmp_path: Path) -> None:
         _inside(tmp_path, "../../etc/passwd")
 
 
+def reader(f: io.BytesIO, most: int) -> Callable[[memoryview], int]:
+    """``readinto`` as a socket does it: at most ``most`` bytes a call."""
+    def readinto(view: memoryview) -> int:
+        data = f.read(min(len(view), most))
+        view[:len(data)] = data
+        return len(data)
+    return readinto
+
+
+def wire_of(pieces: list[bytes]) -> bytes:
+    return b"".join(f"{len(p):x}\r\n".encode() + p + b"\r\n" for p in pieces) + b"0\r\n\r\n"
+
+
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.binary(min_size=1, max_size=5000), max_size=20),
        st.integers(1, 9000), st.integers(1, 70000))
 def test_chunked_transfer_decoding(pieces: list[bytes], read_size: int, block: int) -> None:
-    wire = b"".join(f"{len(p):x}\r\n".encode() + p + b"\r\n" for p in pieces) + b"0\r\n\r\n"
+    wire = wire_of(pieces)
     f = io.BytesIO(wire + b"ignored")
-    out = list(dechunk(lambda n: f.read(min(n, read_size)), block))
-    assert b"".join(piece for blk in out for piece in blk) == b"".join(pieces)
-    assert all(sum(map(len, blk)) >= block for blk in out[:-1])  # blocks of ~block bytes
+    out = list(dechunk(reader(f, read_size), lambda: bytearray(block)))
+    assert b"".join(piece for blk in out for piece in blk.pieces) == b"".join(pieces)
+    assert all(sum(map(len, blk.pieces)) <= block for blk in out)  # a block per buffer
     cut = io.BytesIO(wire[:-7])
     if pieces:
         with pytest.raises(ConnectionError, match="ended in the middle"):
-            list(dechunk(cut.read, block))
+            list(dechunk(reader(cut, read_size), lambda: bytearray(block)))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.binary(min_size=1, max_size=5000), min_size=1, max_size=30),
+       st.integers(1, 9000), st.integers(600, 9000))
+def test_pooled_buffers_are_reused_only_once_read(pieces: list[bytes], read_size: int,
+                                                  block: int) -> None:
+    pool = BufferPool(2, block)  # two buffers for many blocks: each is reused often
+    stream = Prefetch(dechunk(reader(io.BytesIO(wire_of(pieces)), read_size), pool.take),
+                      pool, depth=1)
+    assert b"".join(bytes(piece) for piece in stream) == b"".join(pieces)
+
+
+def test_a_stopped_prefetch_frees_a_reader_waiting_for_a_buffer() -> None:
+    pool = BufferPool(1, 600)
+    stream = Prefetch(dechunk(reader(io.BytesIO(wire_of([b"x" * 500] * 50)), 600), pool.take),
+                      pool, depth=1)
+    first = next(iter(stream))  # the only buffer is now held by the consumer
+    assert bytes(first) == b"x" * 500
+    stream.close()  # the reader, waiting in pool.take(), must stop (join would hang)
+    assert not stream._thread.is_alive()

@@ -29,6 +29,7 @@ from workbench.layers.model import ImageLayers, LayerFiles
 
 SWITCH_INTERVAL_S = 0.0005
 EXPORT_CHUNK = 1 << 20  # read size: large enough to keep Python time per byte low
+PREFETCH_DEPTH = 4  # blocks read ahead of the parser
 
 
 @dataclass(frozen=True)
@@ -71,17 +72,59 @@ LoadEvent = LoadProgress | Loaded
 
 
 Piece = bytes | memoryview
-Block = list[Piece]  # about EXPORT_CHUNK bytes of the export, as views into what was read
+
+
+@dataclass(slots=True)
+class Block:
+    """About ``EXPORT_CHUNK`` bytes of the export: views into one receive buffer."""
+
+    pieces: list[Piece]
+    buffer: bytearray | None = None  # the pooled buffer the pieces view (None: not pooled)
+
+
+class BufferPool:
+    """A few receive buffers, handed back once their pieces are consumed.
+
+    Reading every block into a fresh 1 MB object cost ~28,000 page faults per export of
+    the benchmark image (the allocator returns such blocks to the kernel and takes them
+    back): kernel time on the cores the engine needs. Buffers that are reused fault once.
+    """
+
+    def __init__(self, count: int, size: int) -> None:
+        self.size = size
+        self._free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
+        for _ in range(count):
+            self._free.put(bytearray(size))
+        self._closed = threading.Event()
+
+    def take(self) -> bytearray:
+        """A free buffer; waits for one to be given back (ConnectionAbortedError once closed)."""
+        while not self._closed.is_set():
+            try:
+                return self._free.get(timeout=0.1)
+            except queue.Empty:
+                continue
+        raise ConnectionAbortedError("The export was stopped.")
+
+    def give(self, buffer: bytearray) -> None:
+        self._free.put(buffer)
+
+    def close(self) -> None:
+        self._closed.set()
+
 
 
 def export_blocks(api: docker.APIClient, image: str,
                   on_stream: Callable[[CancellableStream], None] | None = None,
-                  chunk_size: int = EXPORT_CHUNK) -> Generator[Block, None, None]:
+                  chunk_size: int = EXPORT_CHUNK,
+                  pool: BufferPool | None = None) -> Generator[Block, None, None]:
     """``GET /images/{image}/get`` in blocks of pieces; ``on_stream`` gets a closable handle.
 
     The SDK's own generator yields each 32 kB HTTP chunk through urllib3's chunked
     reader; reading the response in ``chunk_size`` blocks and decoding the chunked
-    framing here (``dechunk``) costs a fraction of the Python time per byte.
+    framing here (``dechunk``) costs a fraction of the Python time per byte. With a
+    ``pool``, blocks are read into its buffers (the consumer gives each one back);
+    without, into fresh ones.
     """
     responses: list[requests.Response] = []
 
@@ -102,16 +145,17 @@ def export_blocks(api: docker.APIClient, image: str,
         on_stream(CancellableStream(raw, response))
     try:
         fp: Any = response.raw._fp.fp  # type: ignore[union-attr]  # docker-py uses it too
-        chunked = bool(response.raw.chunked) and hasattr(fp, "read1")
+        chunked = bool(response.raw.chunked) and hasattr(fp, "readinto1")
     except AttributeError:
         chunked = False
     try:
         if chunked:
-            yield from dechunk(fp.read1, chunk_size)
+            take = pool.take if pool is not None else lambda: bytearray(chunk_size)
+            yield from dechunk(fp.readinto1, take)
         else:
             read = response.raw.read
             while chunk := read(chunk_size, decode_content=False):
-                yield [chunk]
+                yield Block([chunk])
     finally:
         response.close()  # also when the consumer stops early: no socket left behind
 
@@ -121,66 +165,83 @@ def export_chunks(api: docker.APIClient, image: str,
                   chunk_size: int = EXPORT_CHUNK) -> Generator[Piece, None, None]:
     """The export as a flat stream of pieces (see ``export_blocks``)."""
     for block in export_blocks(api, image, on_stream, chunk_size):
-        yield from block
+        yield from block.pieces
 
 
-def dechunk(read1: Callable[[int], bytes], size: int) -> Iterator[Block]:
-    """HTTP chunked transfer decoding straight off the socket, in blocks of ~``size``.
+def dechunk(readinto: Callable[[memoryview], int | None],
+            take: Callable[[], bytearray]) -> Iterator[Block]:
+    """HTTP chunked transfer decoding straight off the socket, a block per buffer.
 
-    The engine sends its export as 32 kB HTTP chunks. Each block is a list of views
-    into the bytes the socket read returned, so the payload is copied once (by the
-    read) and never again: joining and slicing copies were a third of the reading
-    thread's CPU, taken from the engine (same cores) while it still produces the export.
+    The engine sends its export as 32 kB HTTP chunks. Each buffer from ``take`` is
+    filled by ``readinto`` (one socket read at a time, never waiting for more than the
+    stream has) and its chunk data handed on as views, so the payload is copied once,
+    by the read. Chunk framing may be cut anywhere by the reads.
     """
-    raw, p = b"", 0
-    view = memoryview(raw)
-    out: Block = []
-    held = 0
-
-    def more() -> bytes:
-        block = read1(size)
-        if not block:
-            raise ConnectionError("The engine's export ended in the middle of the stream.")
-        return block
-
-    while True:
-        while (nl := raw.find(b"\r\n", p)) < 0:  # a chunk-size line, cut by the read
-            raw, p = raw[p:] + more(), 0
-            view = memoryview(raw)
-        n = int(raw[p:nl].split(b";", 1)[0], 16)
-        p = nl + 2
-        if n == 0:
-            break
-        while n > 0:
-            if p >= len(raw):
-                raw, p = more(), 0
-                view = memoryview(raw)
-            take = min(n, len(raw) - p)
-            out.append(view[p:p + take])
-            held += take
-            p += take
-            n -= take
-        if held >= size:
-            yield out
-            out, held = [], 0
-        while len(raw) - p < 2:
-            raw, p = raw[p:] + more(), 0
-            view = memoryview(raw)
-        p += 2  # the CRLF after each chunk's data
-    if out:
-        yield out
+    left = 0  # data bytes of the current chunk still to come
+    crlf = 0  # bytes of the CRLF after a chunk's data still to skip
+    line = b""  # a chunk-size line cut by the end of a read
+    finished = False
+    while not finished:
+        buf = take()
+        view = memoryview(buf)
+        size = len(buf)
+        end = p = 0
+        spans: list[list[int]] = []
+        while end < size and not finished:
+            got = readinto(view[end:])
+            if not got:
+                raise ConnectionError("The engine's export ended in the middle of the stream.")
+            end += got
+            while p < end:
+                if left:
+                    take_n = min(left, end - p)
+                    if spans and spans[-1][1] == p:
+                        spans[-1][1] = p + take_n  # the same chunk, over two reads
+                    else:
+                        spans.append([p, p + take_n])
+                    p += take_n
+                    left -= take_n
+                    if not left:
+                        crlf = 2
+                elif crlf:
+                    skip = min(crlf, end - p)
+                    p += skip
+                    crlf -= skip
+                else:
+                    if line.endswith(b"\r") and buf[p] == 0x0A:  # CR, read, LF
+                        line, p = line[:-1], p + 1
+                    else:
+                        nl = buf.find(b"\r\n", p, end)
+                        if nl < 0:
+                            line += bytes(view[p:end])
+                            p = end
+                            if len(line) > 1024:
+                                raise ConnectionError("The engine's export is not in "
+                                                      "HTTP chunks (a size line is too long).")
+                            continue
+                        line += bytes(view[p:nl])
+                        p = nl + 2
+                    left = int(line.split(b";", 1)[0], 16)
+                    line = b""
+                    if not left:
+                        finished = True
+                        break
+        yield Block([view[a:b] for a, b in spans], buf)
 
 
 class Prefetch:
-    """Read the export's chunks on a helper thread, a few ahead of the parser, so the
+    """Read the export's blocks on a helper thread, a few ahead of the parser, so the
     engine never waits on us (socket reads and hashing release the GIL). At most
-    ``depth`` chunks are held. ``close()`` stops the helper; it also ends by itself when
-    the stream ends or fails (the error is raised in the consumer)."""
+    ``depth`` blocks are queued; a block's buffer goes back to ``pool`` once the
+    consumer has moved past its last piece. ``close()`` stops the helper; it also ends
+    by itself when the stream ends or fails (the error is raised in the consumer)."""
 
     _END = object()
 
-    def __init__(self, chunks: Iterator[Block], depth: int = 4) -> None:
+    def __init__(self, chunks: Iterator[Block], pool: BufferPool | None = None,
+                 depth: int = PREFETCH_DEPTH) -> None:
         self._chunks = chunks
+        self._pool = pool
         self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="export-prefetch", daemon=True)
@@ -217,13 +278,19 @@ class Prefetch:
                     return
                 if isinstance(item, BaseException):
                     raise item
-                assert isinstance(item, list)
-                yield from item
+                assert isinstance(item, Block)
+                yield from item.pieces
+                # Resumed after the last piece: the reader of the pieces is done with
+                # them (it asks for the next only once a piece is used up).
+                if item.buffer is not None and self._pool is not None:
+                    self._pool.give(item.buffer)
         finally:
             self.close()
 
     def close(self) -> None:
         self._stop.set()
+        if self._pool is not None:
+            self._pool.close()  # a reader waiting for a free buffer stops too
         self._thread.join(timeout=30)
 
 
@@ -329,7 +396,9 @@ class LayerLoad:
         switch = sys.getswitchinterval()
         sys.setswitchinterval(min(switch, SWITCH_INTERVAL_S))
         try:
-            chunks = Prefetch(export_blocks(api, image_id, self._on_stream))
+            # Buffers: the queued blocks, the one being filled and the one being parsed.
+            pool = BufferPool(PREFETCH_DEPTH + 2, EXPORT_CHUNK)
+            chunks = Prefetch(export_blocks(api, image_id, self._on_stream, pool=pool), pool)
             for item in read_export(chunks, skip):
                 if isinstance(item, ExportContents):
                     contents = item

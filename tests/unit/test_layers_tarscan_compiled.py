@@ -1,0 +1,126 @@
+"""The compiled layer scanner (``_tarscan.c``) against the pure-Python one, field by
+field, on generated archives cut into random pieces, and on the awkward cases."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import tarfile
+
+import pytest
+import xxhash
+import zstandard
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.unit.test_layers_tarscan import archives, chunked, layer_tar
+from workbench.layers import archive
+from workbench.layers.archive import ExportError, read_layer
+from workbench.layers.model import Entry, Kind
+from workbench.layers.tarscan import Member, Source, TarError
+
+
+def both(blob: bytes, sizes: list[int]) -> tuple[list[Entry], list[Entry]]:
+    def read(compiled: bool) -> list[Entry]:
+        return read_layer(Member(Source(chunked(blob, sizes)), len(blob)), compiled=compiled)
+    return read(True), read(False)
+
+
+def test_the_compiled_scanner_is_built() -> None:
+    # The app runs without it (same results, slower); the test setup must not, or the
+    # benchmarks and these tests would measure and check the fallback only.
+    assert archive._tarscan is not None, (
+        "workbench/layers/_tarscan.c was not compiled: install a C compiler and the "
+        "Python headers (Debian: gcc python3-dev), then `pip install -e .` again")
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(archives(), st.lists(st.integers(1, 1500), min_size=1, max_size=5))
+def test_compiled_scanner_reads_what_the_python_one_reads(
+        archive_: tuple[bytes, list[object]], sizes: list[int]) -> None:
+    fast, reference = both(archive_[0], sizes)
+    assert fast == reference
+    assert len(reference) == len(archive_[1])  # every generated member is listed
+
+
+@pytest.mark.parametrize("sizes", [[1], [511, 2], [513], [100_000]])
+def test_long_names_global_pax_and_big_numbers(sizes: list[int]) -> None:
+    buf = io.BytesIO()
+    long = "deep/" * 40 + "name.txt"
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        info = tarfile.TarInfo(long)
+        info.uid = 3_000_000_000  # base-256 in a GNU header
+        info.size = 700
+        tar.addfile(info, io.BytesIO(b"y" * 700))
+        link = tarfile.TarInfo("l")
+        link.type = tarfile.SYMTYPE
+        link.linkname = "target/" * 30
+        tar.addfile(link)
+    fast, reference = both(buf.getvalue(), sizes)
+    assert fast == reference
+    assert fast[0].path == "/" + long and fast[0].uid == 3_000_000_000
+    assert fast[0].digest == xxhash.xxh3_128(b"y" * 700).digest()
+    assert fast[1].link == "target/" * 30
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT,
+                      pax_headers={"uid": "77", "comment": "global"}) as tar:
+        for name in ("a", "b"):
+            info = tarfile.TarInfo(name)
+            info.size = 3
+            tar.addfile(info, io.BytesIO(b"abc"))
+    fast, reference = both(buf.getvalue(), sizes)
+    assert fast == reference
+    assert [e.uid for e in fast] == [77, 77]
+
+
+def test_old_style_directories_and_other_types() -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        old_dir = tarfile.TarInfo("olddir/")
+        old_dir.type = tarfile.AREGTYPE
+        tar.addfile(old_dir)
+        fifo = tarfile.TarInfo("fifo")
+        fifo.type = tarfile.FIFOTYPE
+        tar.addfile(fifo)
+        contiguous = tarfile.TarInfo("contiguous")
+        contiguous.type = tarfile.CONTTYPE
+        contiguous.size = 4
+        tar.addfile(contiguous, io.BytesIO(b"data"))
+    fast, reference = both(buf.getvalue(), [37])
+    assert fast == reference
+    assert [(e.path, e.kind) for e in fast] == [
+        ("/olddir", Kind.DIR), ("/fifo", Kind.OTHER), ("/contiguous", Kind.FILE)]
+
+
+def test_a_cut_archive_lists_the_same_and_a_bad_checksum_is_refused() -> None:
+    data = layer_tar([("a", b"x" * 3000), ("b", b"y" * 3000)])
+    for cut in (700, 1500, 2100, 4000):
+        fast, reference = both(data[:cut], [333])
+        assert fast == reference
+    broken = bytearray(data)
+    broken[0] ^= 0xFF
+    for compiled in (True, False):
+        with pytest.raises(ExportError, match="checksum"):
+            read_layer(Member(Source([bytes(broken)]), len(broken)), compiled=compiled)
+
+
+@pytest.mark.parametrize("compress", ["gzip", "zstd"])
+def test_compressed_layers(compress: str) -> None:
+    raw = layer_tar([("etc", None), ("etc/a", b"hello" * 1000), ("etc/.wh.b", b"")])
+    blob = gzip.compress(raw) if compress == "gzip" else zstandard.ZstdCompressor().compress(raw)
+    fast, reference = both(blob, [999])
+    assert fast == reference
+    assert [e.kind for e in fast] == [Kind.DIR, Kind.FILE, Kind.WHITEOUT]
+
+
+def test_the_scanner_keeps_no_view_of_what_it_was_fed() -> None:
+    assert archive._tarscan is not None
+    scanner = archive._tarscan.Scanner(xxhash.xxh3_128, xxhash.xxh3_128_digest, TarError)
+    data = bytearray(layer_tar([("big", b"z" * 5000)]))
+    scanner.feed(memoryview(data)[:1000])  # a file cut by the piece: hashed in parts
+    scanner.feed(memoryview(data)[1000:])
+    scanner.finish()
+    (entry,) = scanner.take()
+    assert entry[0] == "big" and entry[7] == xxhash.xxh3_128(b"z" * 5000).digest()
+    data.extend(b"more")  # raises BufferError if a view of it were still held
