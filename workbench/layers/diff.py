@@ -9,6 +9,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from workbench.formatting import human_size
 from workbench.layers.efficiency import Efficiency, Inefficiency
@@ -17,9 +18,11 @@ from workbench.layers.model import Change, Entry, ImageLayers, Kind, LayerFiles
 _CONTENT_KINDS = (Kind.FILE, Kind.DIR, Kind.SYMLINK, Kind.HARDLINK, Kind.OTHER)
 
 
-@dataclass(frozen=True, slots=True)
-class FileChange:
-    """One path a layer touches. ``entry`` is the new entry (the old one when removed)."""
+class FileChange(NamedTuple):
+    """One path a layer touches. ``entry`` is the new entry (the old one when removed).
+
+    A tuple, not a frozen dataclass: one is made per entry of every layer, and a frozen
+    dataclass's ``__init__`` sets each field through ``object.__setattr__``."""
 
     path: str
     change: Change
@@ -38,7 +41,7 @@ class _Stack:
     def add(self, entry: Entry) -> None:
         path = entry.path
         if path not in self.entries:
-            parent = posixpath.dirname(path)
+            parent = path.rpartition("/")[0] or "/"  # posixpath.dirname of a clean path
             self.children.setdefault(parent, set()).add(path)
         self.entries[path] = entry
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import posixpath
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from workbench.layers.model import Entry, Kind, LayerFiles
 
@@ -43,8 +44,7 @@ class _Node:
         return total
 
 
-@dataclass(frozen=True, slots=True)
-class _Leaf:
+class _Leaf(NamedTuple):  # a tuple: one per file of every layer, made while streaming
     names: tuple[str, ...]  # raw names, as dive sorts them (".wh.x" stays ".wh.x")
     path: str  # dive's Path(): the whiteout prefix trimmed from the last name
     size: int
