@@ -63,11 +63,11 @@ ensure_venv() {  # $1: the extras to install, e.g. "test" or ""
   ensure_compiler "$python"
   # Reinstall only when the declared dependencies or the compiled scanner change (or
   # its build is gone from the tree, e.g. after `git clean`).
-  want="$(cat "$ROOT/pyproject.toml" "$ROOT/setup.py" "$ROOT/workbench/layers/_tarscan.c" |
+  want="$(cat "$ROOT/pyproject.toml" "$ROOT/setup.py" "$ROOT/workbench/layers/_native.c" |
           sha256sum | cut -d' ' -f1)-$extras"
   stamp="$VENV/.workbench-installed"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] ||
-     ! compgen -G "$ROOT/workbench/layers/_tarscan*.so" >/dev/null; then
+     ! compgen -G "$ROOT/workbench/layers/_native*.so" >/dev/null; then
     say "installing Python packages into $VENV"
     "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
     # The build's own chatter (setuptools' editable-install banner) goes to a log,

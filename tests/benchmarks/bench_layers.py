@@ -110,7 +110,16 @@ def ensure_images(api: docker.APIClient, rootfs: Path) -> None:
             build_image(api, dockerfile, tag)
 
 
+def settle() -> None:
+    """Before each timed export: every export makes the engine write the whole image to
+    its temporary directory, and that writeback (and the journal's) must not land in
+    the next measurement, whichever side it is."""
+    os.sync()
+    time.sleep(0.5)
+
+
 def timed(cmd: list[str], env: dict[str, str]) -> float:
+    settle()
     started = time.perf_counter()
     subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    check=False)
@@ -118,6 +127,7 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
 
 
 def ours(image: str, index_dir: Path, host: str, version: str) -> dict[str, Any]:
+    settle()
     started = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", CHILD, str(ROOT), image, str(index_dir), host,
                            version],

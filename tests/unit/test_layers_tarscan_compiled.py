@@ -1,4 +1,4 @@
-"""The compiled layer scanner (``_tarscan.c``) against the pure-Python one, field by
+"""The compiled layer scanner (``_native.c``) against the pure-Python one, field by
 field, on generated archives cut into random pieces, and on the awkward cases."""
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ def both(blob: bytes, sizes: list[int]) -> tuple[list[Entry], list[Entry]]:
 def test_the_compiled_scanner_is_built() -> None:
     # The app runs without it (same results, slower); the test setup must not, or the
     # benchmarks and these tests would measure and check the fallback only.
-    assert archive._tarscan is not None, (
-        "workbench/layers/_tarscan.c was not compiled: install a C compiler and the "
+    assert archive._native is not None, (
+        "workbench/layers/_native.c was not compiled: install a C compiler and the "
         "Python headers (Debian: gcc python3-dev), then `pip install -e .` again")
 
 
@@ -115,8 +115,8 @@ def test_compressed_layers(compress: str) -> None:
 
 
 def test_the_scanner_keeps_no_view_of_what_it_was_fed() -> None:
-    assert archive._tarscan is not None
-    scanner = archive._tarscan.Scanner(xxhash.xxh3_128, xxhash.xxh3_128_digest, TarError)
+    assert archive._native is not None
+    scanner = archive._native.Scanner(xxhash.xxh3_128, xxhash.xxh3_128_digest, TarError)
     data = bytearray(layer_tar([("big", b"z" * 5000)]))
     scanner.feed(memoryview(data)[:1000])  # a file cut by the piece: hashed in parts
     scanner.feed(memoryview(data)[1000:])

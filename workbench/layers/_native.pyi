@@ -10,7 +10,7 @@ class _Hasher(Protocol):
 EntryFields = tuple[str, bytes, int, int, int, int, str, bytes]
 
 class Scanner:
-    """A layer tar read piece by piece (see _tarscan.c)."""
+    """A layer tar read piece by piece (see _native.c)."""
 
     def __init__(self, new_hasher: Callable[[], _Hasher], digest_of: Callable[[Any], bytes],
                  error: type[Exception]) -> None: ...
@@ -19,3 +19,11 @@ class Scanner:
     def take(self) -> list[EntryFields]: ...
     @property
     def ended(self) -> bool: ...
+
+class ChunkedReader:
+    """HTTP chunked decoding off a socket, a receive buffer at a time (see _native.c)."""
+
+    def __init__(self, fd: int, timeout: float | None = None) -> None: ...
+    def fill(self, buffer: bytearray, have: int, /) -> list[tuple[int, int]]: ...
+    @property
+    def finished(self) -> bool: ...
