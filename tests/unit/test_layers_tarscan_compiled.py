@@ -3,9 +3,14 @@ field, on generated archives cut into random pieces, and on the awkward cases.""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
+import socket
 import tarfile
+import threading
+import time
+from collections.abc import Iterator
 
 import pytest
 import xxhash
@@ -16,6 +21,7 @@ from hypothesis import strategies as st
 from tests.unit.test_layers_tarscan import archives, chunked, layer_tar
 from workbench.layers import archive
 from workbench.layers.archive import ExportError, read_layer
+from workbench.layers.load import BufferPool, Prefetch, dechunk_native, native_reader
 from workbench.layers.model import Entry, Kind
 from workbench.layers.tarscan import Member, Source, TarError
 
@@ -124,3 +130,84 @@ def test_the_scanner_keeps_no_view_of_what_it_was_fed() -> None:
     (entry,) = scanner.take()
     assert entry[0] == "big" and entry[7] == xxhash.xxh3_128(b"z" * 5000).digest()
     data.extend(b"more")  # raises BufferError if a view of it were still held
+
+
+# The compiled reader of the engine's chunked export stream, on a real socket pair.
+
+@contextlib.contextmanager
+def served(wire: bytes, step: int = 7777, close: bool = False) -> Iterator[socket.socket]:
+    """Our end of a socket pair whose other end sends ``wire`` (then closes, or waits)."""
+    ours, theirs = socket.socketpair()
+
+    def send() -> None:
+        for i in range(0, len(wire), step):
+            theirs.sendall(wire[i:i + step])
+        if close:
+            theirs.shutdown(socket.SHUT_WR)
+
+    thread = threading.Thread(target=send, daemon=True)
+    thread.start()
+    try:
+        yield ours
+    finally:
+        thread.join(timeout=5)
+        ours.close()
+        theirs.close()
+
+
+def _read_all(sock: socket.socket, size: int = 100_000) -> bytes:
+    with sock.makefile("rb") as fp:
+        reader = native_reader(fp)
+        assert reader is not None, "a plain socket gets the compiled reader"
+        pool = BufferPool(3, size)
+        stream = Prefetch(dechunk_native(fp, reader, pool.take), pool, depth=1)
+        return b"".join(bytes(piece) for piece in stream)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.binary(min_size=1, max_size=70_000), max_size=12), st.integers(1, 9000),
+       st.integers(600, 200_000))
+def test_compiled_chunked_reader_gives_the_payload(pieces: list[bytes], step: int,
+                                                   size: int) -> None:
+    wire = b"".join(f"{len(p):x}\r\n".encode() + p + b"\r\n" for p in pieces) + b"0\r\n\r\n"
+    with served(wire, step) as sock:
+        assert _read_all(sock, size) == b"".join(pieces)
+
+
+def test_compiled_chunked_reader_errors() -> None:
+    cut = served(b"10\r\n0123456789", close=True)  # cut inside a chunk
+    with cut as sock, pytest.raises(ConnectionError, match="ended in the middle"):
+        _read_all(sock)
+    with served(b"zz\r\nabc") as sock, pytest.raises(ConnectionError, match="bad size line"):
+        _read_all(sock)  # not chunked at all
+    with served(b"4\r\nabcd\r\n") as sock:  # the engine goes quiet; the socket has a timeout
+        sock.settimeout(0.2)
+        with pytest.raises(TimeoutError, match="stopped sending"):
+            _read_all(sock)
+
+
+def test_a_shutdown_from_another_thread_ends_a_waiting_read() -> None:
+    # What cancelling a layer load does (docker-py's CancellableStream.close).
+    failures: list[BaseException] = []
+    with served(b"4\r\nabcd\r\n") as sock:  # then nothing: the reader waits in recv()
+
+        def read() -> None:
+            try:
+                _read_all(sock)
+            except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+                failures.append(exc)
+
+        reading = threading.Thread(target=read)
+        reading.start()
+        time.sleep(0.2)
+        sock.shutdown(socket.SHUT_RDWR)
+        reading.join(timeout=5)
+        assert not reading.is_alive()
+    assert failures and isinstance(failures[0], ConnectionError)
+
+
+def test_tls_and_other_transports_keep_the_python_reader() -> None:
+    class NotASocket:
+        raw = type("Raw", (), {"_sock": object()})()
+
+    assert native_reader(NotASocket()) is None
