@@ -211,3 +211,13 @@ def test_tls_and_other_transports_keep_the_python_reader() -> None:
         raw = type("Raw", (), {"_sock": object()})()
 
     assert native_reader(NotASocket()) is None
+
+
+def test_what_the_buffered_reader_holds_comes_first_even_over_several_buffers() -> None:
+    pieces = [bytes([i]) * 300 for i in range(20)]
+    wire = b"".join(f"{len(p):x}\r\n".encode() + p + b"\r\n" for p in pieces) + b"0\r\n\r\n"
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        theirs.sendall(wire)  # all of it waits in the socket: the first read takes 8 kB
+        assert len(wire) < 8192
+        assert _read_all(ours, size=600) == b"".join(pieces)  # ~11 buffers of read-ahead

@@ -248,16 +248,16 @@ def dechunk_native(fp: Any, reader: Any, take: Callable[[], bytearray]) -> Itera
     """``dechunk`` with the compiled reader: each buffer fills with the interpreter lock
     released (the Python reader took it after every socket read, ~6,000 times an
     export, and the engine stalled whenever the parser held it)."""
-    have = -1  # the first buffer starts with what the buffered reader already holds
+    # What the buffered reader already holds (the response headers' read-ahead; it
+    # reads once if it holds nothing) comes first; after it, the socket itself.
+    pending = memoryview(fp.read1(len(fp.peek())))
     while not reader.finished:
         buf = take()
-        if have < 0:
-            have = fp.readinto1(memoryview(buf))
-            if not have:
-                raise ConnectionError("The engine's export ended in the middle of the stream.")
+        have = min(len(pending), len(buf))
+        buf[:have] = pending[:have]
+        pending = pending[have:]
         view = memoryview(buf)
-        spans = reader.fill(buf, have)
-        have = 0
+        spans = reader.fill(buf, have)  # reads the socket only once the buffer has room
         yield Block([view[a:b] for a, b in spans], buf)
 
 
