@@ -1,6 +1,6 @@
 """The layer inspector against dive, side by side, on a real distribution image.
 
-    .venv/bin/python tests/benchmarks/bench_layers.py [--rootfs DIR] [--runs 3]
+    .venv/bin/python tests/benchmarks/bench_layers.py [--rootfs DIR] [--runs 3] [--phases]
 
 Builds (once per engine) a Debian bookworm minbase root filesystem (debootstrap,
 needs root and Debian's mirror; or pass an existing one with --rootfs), imports it,
@@ -142,6 +142,75 @@ def export_floor(image: str, env: dict[str, str]) -> float:
     return timed(["docker", "save", image], env)
 
 
+def phases(host: str, version: str, runs: int) -> None:
+    """Where the time after the engine's first byte goes, in this process: the export
+    only drained, drained and hashed as one stream, and fully analysed; each from the
+    first block read to the end. Modes alternate run by run (the engine's state drifts).
+    ``curl`` gives the engine's own first byte and end for comparison."""
+    from xxhash import xxh3_128
+
+    import workbench.layers.archive as archive
+    import workbench.layers.load as load
+    from workbench.layers import LayerIndex, LayerLoad, Loaded
+    from workbench.layers.tarscan import Member
+
+    first: list[float] = []
+    native, python = load.dechunk_native, load.dechunk
+
+    def mark(blocks: Any) -> Any:
+        for block in blocks:
+            if not first:
+                first.append(time.perf_counter())
+            yield block
+
+    load.dechunk_native = lambda fp, reader, take: mark(native(fp, reader, take))
+    load.dechunk = lambda readinto, take: mark(python(readinto, take))
+    parse = archive.read_layer
+
+    def drain(data: Member) -> list[Any]:
+        data.drain()
+        return []
+
+    def hashed(data: Member) -> list[Any]:
+        h = xxh3_128()
+        data.feed_all(h.update)
+        return []
+
+    def client() -> docker.APIClient:
+        return docker.APIClient(base_url=host, version=version, timeout=None)
+
+    modes = {"drained": drain, "hashed as one stream": hashed, "analysed": parse}
+    after: dict[str, list[float]] = {name: [] for name in modes}
+    engine_side: list[tuple[float, float]] = []
+    sock = host.removeprefix("unix://")
+    for run in range(runs):
+        if shutil.which("curl") and host.startswith("unix://"):
+            settle()
+            out = subprocess.run(
+                ["curl", "-s", "-o", "/dev/null", "--unix-socket", sock, "-w",
+                 "%{time_starttransfer} %{time_total}",
+                 f"http://localhost/images/{IMAGE.replace('/', '%2F')}/get"],
+                capture_output=True, text=True, check=True).stdout.split()
+            engine_side.append((float(out[0]), float(out[1])))
+        names = list(modes) if run % 2 == 0 else list(reversed(modes))
+        for name in names:
+            archive.read_layer = modes[name]
+            settle()
+            with tempfile.TemporaryDirectory() as tmp:
+                first.clear()
+                for event in LayerLoad(client, IMAGE, LayerIndex(Path(tmp))):
+                    if isinstance(event, Loaded):
+                        after[name].append(time.perf_counter() - first[0])
+    archive.read_layer = parse
+    med = statistics.median
+    if engine_side:
+        print(f"curl (the engine alone): first byte {med(t for t, _ in engine_side):.3f} s, "
+              f"then {med(e - t for t, e in engine_side):.3f} s to the end")
+    for name, seconds in after.items():
+        print(f"ours, export {name:22s}: {med(seconds):.3f} s from the first block to the "
+              f"end  runs {[round(x, 3) for x in seconds]}")
+
+
 def screenshot(host: str, target: Path) -> None:
     """The inspector on the benchmark image, efficiency row 1 chosen, saved as PNG."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -187,6 +256,9 @@ def main() -> int:
     parser.add_argument("--rootfs", type=Path, default=DEFAULT_ROOTFS)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--screenshot", type=Path, help="also save the inspector as PNG")
+    parser.add_argument("--phases", action="store_true",
+                        help="only: where the time after the first byte goes (drained / "
+                             "hashed / analysed, in-process), beside curl")
     args = parser.parse_args()
     rootfs = ensure_rootfs(args.rootfs)
     engine = start_engine()
@@ -195,6 +267,9 @@ def main() -> int:
         env = dict(os.environ, DOCKER_HOST=host, CI="true")
         api = docker.APIClient(base_url=host, version="auto", timeout=None)
         ensure_images(api, rootfs)
+        if args.phases:
+            phases(host, api.api_version, args.runs)
+            return 0
         size = int(api.inspect_image(IMAGE)["Size"])
         floor, dive_s, cold, cold_rss, reopen = [], [], [], [], []
         for run in range(args.runs):
