@@ -34,6 +34,7 @@ class EngineMonitor(QObject):
         self.engine: Engine | None = None
         self.problem = ("Looking for a Docker engine…", "")
         self._connecting = False
+        self._stopped = False
         self._retry = QTimer(self)
         self._retry.setInterval(RETRY_INTERVAL_MS)
         self._retry.timeout.connect(self.reconnect)
@@ -42,11 +43,17 @@ class EngineMonitor(QObject):
         self._ping.timeout.connect(self._check_alive)
 
     def start(self) -> None:
+        self._stopped = False
         self.reconnect()
 
     def stop(self) -> None:
+        self._stopped = True
         self._retry.stop()
         self._ping.stop()
+        if self.engine is not None:
+            # Its client holds a connection to the engine's socket: left to the garbage
+            # collector it was closed (with a ResourceWarning) whenever a collection ran.
+            self.engine.close()
 
     @Slot()
     def reconnect(self) -> None:
@@ -61,6 +68,9 @@ class EngineMonitor(QObject):
 
     def _on_connected(self, engine: Engine) -> None:
         self._connecting = False
+        if self._stopped:  # the connection finished after the app stopped watching
+            engine.close()
+            return
         old, self.engine = self.engine, engine
         if old is not None:
             old.close()
