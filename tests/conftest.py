@@ -10,6 +10,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,15 @@ import pytest
 from tests.harness.base_image import ensure_base_image
 from tests.harness.engine import EngineHandle, start_engine
 from tests.harness.registry import RegistryHandle, start_registry
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_after_each_test() -> Iterator[None]:
+    """An unclosed socket or file is reported (ResourceWarning, an error here) when the
+    collector frees it: collecting after every test pins the report on the test that
+    leaked it, not on whichever test a later collection happened to fall in."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="session")
