@@ -221,3 +221,11 @@ def test_what_the_buffered_reader_holds_comes_first_even_over_several_buffers() 
         theirs.sendall(wire)  # all of it waits in the socket: the first read takes 8 kB
         assert len(wire) < 8192
         assert _read_all(ours, size=600) == b"".join(pieces)  # ~11 buffers of read-ahead
+
+
+def test_an_absurd_member_size_is_refused_not_overflowed() -> None:
+    info = tarfile.TarInfo("huge")
+    info.size = (1 << 63) - 1  # base-256 in a GNU header: "size + padding" would overflow
+    blob = info.tobuf(tarfile.GNU_FORMAT) + bytes(1024)
+    with pytest.raises(ExportError, match="implausibly large"):
+        read_layer(Member(Source([blob]), len(blob)), compiled=True)

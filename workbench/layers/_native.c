@@ -33,6 +33,7 @@
 
 #define BLOCK 512
 #define EXT_LIMIT (64 << 20) /* a PAX record or long name is bytes; refuse more */
+#define MAX_SIZE (1LL << 62)  /* a member size beyond this is corruption (and would overflow) */
 
 enum { S_HEADER, S_DATA, S_PAD, S_END };
 enum { D_SKIP, D_HASH, D_EXT };
@@ -313,6 +314,8 @@ static int header(Scanner *self, const unsigned char *h, const unsigned char *af
     flag = (char)h[156];
     if (number(self, h + 124, 12, &size) < 0)
         return -1;
+    if (size > MAX_SIZE)
+        return fail(self, "a tar header has an implausibly large size");
     padded = (size + BLOCK - 1) & ~(long long)(BLOCK - 1);
     if (flag == 'x' || flag == 'g' || flag == 'L' || flag == 'K') {
         if (size > EXT_LIMIT)
@@ -363,6 +366,10 @@ static int header(Scanner *self, const unsigned char *h, const unsigned char *af
     }
     if (self->local.has_size || self->global.has_size) {
         size = self->local.has_size ? self->local.size : self->global.size;
+        if (size > MAX_SIZE) {
+            fail(self, "a PAX record has an implausibly large size");
+            goto error;
+        }
         padded = (size + BLOCK - 1) & ~(long long)(BLOCK - 1);
     }
     if (self->local.has_uid || self->global.has_uid)
