@@ -18,8 +18,8 @@ import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.unit.test_layers_tarscan import archives, chunked, layer_tar
-from workbench.layers import archive
+from tests.unit.test_layers_tarscan import archives, chunked, layer_tar, wire_of
+from workbench.layers import native
 from workbench.layers.archive import ExportError, read_layer
 from workbench.layers.load import BufferPool, Prefetch, dechunk_native, native_reader
 from workbench.layers.model import Entry, Kind
@@ -35,7 +35,7 @@ def both(blob: bytes, sizes: list[int]) -> tuple[list[Entry], list[Entry]]:
 def test_the_compiled_scanner_is_built() -> None:
     # The app runs without it (same results, slower); the test setup must not, or the
     # benchmarks and these tests would measure and check the fallback only.
-    assert archive._native is not None, (
+    assert native.compiled is not None, (
         "workbench/layers/_native.c was not compiled: install a C compiler and the "
         "Python headers (Debian: gcc python3-dev), then `pip install -e .` again")
 
@@ -121,8 +121,8 @@ def test_compressed_layers(compress: str) -> None:
 
 
 def test_the_scanner_keeps_no_view_of_what_it_was_fed() -> None:
-    assert archive._native is not None
-    scanner = archive._native.Scanner(xxhash.xxh3_128, xxhash.xxh3_128_digest, TarError)
+    assert native.compiled is not None
+    scanner = native.compiled.Scanner(xxhash.xxh3_128, xxhash.xxh3_128_digest, TarError)
     data = bytearray(layer_tar([("big", b"z" * 5000)]))
     scanner.feed(memoryview(data)[:1000])  # a file cut by the piece: hashed in parts
     scanner.feed(memoryview(data)[1000:])
@@ -169,7 +169,7 @@ def _read_all(sock: socket.socket, size: int = 100_000) -> bytes:
        st.integers(600, 200_000))
 def test_compiled_chunked_reader_gives_the_payload(pieces: list[bytes], step: int,
                                                    size: int) -> None:
-    wire = b"".join(f"{len(p):x}\r\n".encode() + p + b"\r\n" for p in pieces) + b"0\r\n\r\n"
+    wire = wire_of(pieces)
     with served(wire, step) as sock:
         assert _read_all(sock, size) == b"".join(pieces)
 
@@ -215,7 +215,7 @@ def test_tls_and_other_transports_keep_the_python_reader() -> None:
 
 def test_what_the_buffered_reader_holds_comes_first_even_over_several_buffers() -> None:
     pieces = [bytes([i]) * 300 for i in range(20)]
-    wire = b"".join(f"{len(p):x}\r\n".encode() + p + b"\r\n" for p in pieces) + b"0\r\n\r\n"
+    wire = wire_of(pieces)
     ours, theirs = socket.socketpair()
     with ours, theirs:
         theirs.sendall(wire)  # all of it waits in the socket: the first read takes 8 kB

@@ -15,11 +15,11 @@ import posixpath
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import IO, Any
 
 from xxhash import xxh3_128, xxh3_128_digest
 
+from workbench.layers import native
 from workbench.layers.model import META_PREFIX, OPAQUE_MARKER, WHITEOUT_PREFIX, Entry, Kind
 from workbench.layers.tarscan import (
     REGULAR_FLAGS,
@@ -30,12 +30,6 @@ from workbench.layers.tarscan import (
     TarError,
     members,
 )
-
-_native: ModuleType | None
-try:  # the compiled scanner (setup.py builds it when a C compiler is there)
-    from workbench.layers import _native
-except ImportError:  # pragma: no cover - the pure-Python scanner does the same, slower
-    _native = None
 
 READ_SIZE = 1 << 20  # hashing granularity; large reads keep Python overhead per byte low
 JSON_LIMIT = 64 << 20  # a config or manifest is kilobytes; refuse to hold anything bigger
@@ -139,11 +133,11 @@ def layer_source(data: Member) -> Readable:
 def read_layer(data: Member, compiled: bool = True) -> list[Entry]:
     """Every entry of one layer tar, hashing regular files' bytes as they stream by.
 
-    The compiled scanner (``_native``) is used when it was built; ``compiled=False``
+    The compiled scanner (``native.compiled``) is used when it was built; ``compiled=False``
     asks for the pure-Python one, the reference the tests hold it to.
     """
     try:
-        if compiled and _native is not None:
+        if compiled and native.compiled is not None:
             entries = _read_layer_compiled(data)
         else:
             entries = _read_layer_python(data)
@@ -158,8 +152,8 @@ def read_layer(data: Member, compiled: bool = True) -> list[Entry]:
 
 
 def _read_layer_compiled(data: Member) -> list[Entry]:
-    assert _native is not None
-    scanner = _native.Scanner(xxh3_128, xxh3_128_digest, TarError)
+    assert native.compiled is not None
+    scanner = native.compiled.Scanner(xxh3_128, xxh3_128_digest, TarError)
     chunks = layer_chunks(data)
     if chunks is None:
         data.feed_all(scanner.feed)  # views of the export's own pieces: no copies

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import docker
 import docker.errors
@@ -21,12 +21,16 @@ import requests
 import urllib3.exceptions
 from docker.types import CancellableStream
 
-from workbench.layers.archive import ExportContents, ExportError, _native, read_export
+from workbench.layers import native
+from workbench.layers.archive import ExportContents, ExportError, read_export
 from workbench.layers.diff import Analysis, ImageDiff
 from workbench.layers.efficiency import Efficiency, PreparedLayer, dive_efficiency, prepare_layer
 from workbench.layers.history import history_rows
 from workbench.layers.index import LayerIndex
 from workbench.layers.model import ImageLayers, LayerFiles
+
+if TYPE_CHECKING:
+    from workbench.layers._native import ChunkedReader
 
 SWITCH_INTERVAL_S = 0.0005
 EXPORT_CHUNK = 1 << 20  # read size: large enough to keep Python time per byte low
@@ -92,7 +96,6 @@ class BufferPool:
     """
 
     def __init__(self, count: int, size: int) -> None:
-        self.size = size
         self._free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
         for _ in range(count):
             self._free.put(bytearray(size))
@@ -234,17 +237,19 @@ def dechunk(readinto: Callable[[memoryview], int | None],
         yield Block([view[a:b] for a, b in spans], buf)
 
 
-def native_reader(fp: Any) -> Any:
+def native_reader(fp: Any) -> ChunkedReader | None:
     """The compiled ``ChunkedReader`` on the response's socket, or None: only for a plain
     socket (a unix socket or TCP without TLS) and when the extension was built."""
-    reader_type = getattr(_native, "ChunkedReader", None)
+    reader_type = getattr(native.compiled, "ChunkedReader", None)
     sock = getattr(getattr(fp, "raw", None), "_sock", None)
     if reader_type is None or type(sock) is not socket.socket:  # TLS, ssh, npipe: no
         return None
-    return reader_type(sock.fileno(), sock.gettimeout())
+    reader: ChunkedReader = reader_type(sock.fileno(), sock.gettimeout())
+    return reader
 
 
-def dechunk_native(fp: Any, reader: Any, take: Callable[[], bytearray]) -> Iterator[Block]:
+def dechunk_native(fp: Any, reader: ChunkedReader,
+                   take: Callable[[], bytearray]) -> Iterator[Block]:
     """``dechunk`` with the compiled reader: each buffer fills with the interpreter lock
     released (the Python reader took it after every socket read, ~6,000 times an
     export, and the engine stalled whenever the parser held it)."""
