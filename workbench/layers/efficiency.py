@@ -14,133 +14,158 @@ ignored, a whiteout whose path is missing below aborts the rest of that layer's
 visit (leaving a −1 in the minimum sum if the path was new), and lookups are made in
 dive's own stacked tree (layer 0 stacked onto a copy of itself).
 :func:`true_waste` gives the correct figure next to it.
+
+dive's trees are kept flat here (raw path → size and type), which gives the same visit
+and the same look-ups for a fraction of the objects; ``tests/harness/dive_reference.py``
+keeps the tree formulation the numbers are checked against.
 """
 
 from __future__ import annotations
 
 import math
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
-from workbench.layers.model import Entry, Kind, LayerFiles
+from workbench.layers.model import WHITEOUT_PREFIX, Kind, LayerFiles
 
-
-@dataclass(slots=True)
-class _Node:
-    """A node of dive's per-layer or stacked tree: size, directory flag, children."""
-
-    size: int = 0
-    is_dir: bool = False
-    children: dict[str, _Node] = field(default_factory=dict)
-
-    def subtree_size(self) -> int:
-        total = 0
-        stack = [self]
-        while stack:
-            node = stack.pop()
-            total += node.size
-            stack.extend(node.children.values())
-        return total
+Info = tuple[int, bool]  # a node of dive's trees: (size, is directory)
+_IMPLICIT: Info = (0, False)  # a parent dive made on the way (``AddPath``'s empty info)
+_ROOT: Info = (0, True)
 
 
 class _Leaf(NamedTuple):  # a tuple: one per file of every layer, made while streaming
-    names: tuple[str, ...]  # raw names, as dive sorts them (".wh.x" stays ".wh.x")
     path: str  # dive's Path(): the whiteout prefix trimmed from the last name
     size: int
     is_dir: bool
     whiteout: bool
 
 
-def _components(entry: Entry) -> tuple[str, ...] | None:
-    """The raw tree names dive files an entry under; None for dive-invisible entries."""
-    # Entry paths are clean and absolute ("/a/b"), so splitting is enough.
-    parts = tuple(entry.path[1:].split("/")) if entry.path != "/" else ()
-    if entry.kind is Kind.WHITEOUT:
-        return (*parts[:-1], entry.name)
-    if entry.kind is Kind.OPAQUE:
-        return parts  # AddPath creates the directory, then stops at ".wh..wh..opq"
-    if entry.kind is Kind.META:
-        return parts[:-1]
-    return parts
-
-
-def _layer_tree(layer: LayerFiles) -> _Node:
-    """dive's ``processLayerTar`` + ``AddPath``: implicit parents get empty info."""
-    root = _Node(is_dir=True)
+def _layer_nodes(layer: LayerFiles) -> tuple[dict[str, Info], set[str]]:
+    """dive's ``processLayerTar`` + ``AddPath``, flat: raw path → info, where a raw path
+    keeps a whiteout's ".wh." name ("/a/.wh.x"), as dive's tree does; and the paths
+    that are some node's parent (so not leaves). The root's key is ""."""
+    nodes: dict[str, Info] = {}
     for entry in layer.entries:
-        names = _components(entry)
-        if names is None or not names:
-            continue
-        node = root
-        for name in names:
-            child = node.children.get(name)
-            if child is None:
-                child = node.children[name] = _Node()
-            node = child
-        if entry.kind not in (Kind.OPAQUE, Kind.META):
-            node.size = entry.size
-            node.is_dir = entry.is_dir
-    return root
+        kind = entry.kind
+        if kind is Kind.WHITEOUT:
+            nodes[entry.path.rpartition("/")[0] + "/" + entry.name] = (entry.size, False)
+        elif kind is Kind.OPAQUE:  # AddPath makes the directory, then stops at the marker
+            if entry.path != "/":
+                nodes.setdefault(entry.path, _IMPLICIT)
+        elif kind is Kind.META:  # only its directory is made
+            parent = entry.path.rpartition("/")[0]
+            if parent:
+                nodes.setdefault(parent, _IMPLICIT)
+        else:
+            nodes[entry.path] = (entry.size, kind is Kind.DIR)
+    parents = {""}
+    for path in list(nodes):
+        parent = path.rpartition("/")[0]
+        while parent not in parents:  # every parent is a node too
+            parents.add(parent)
+            nodes.setdefault(parent, _IMPLICIT)
+            parent = parent.rpartition("/")[0]
+    nodes[""] = _ROOT
+    return nodes, parents
 
 
-def _leaves(root: _Node) -> list[_Leaf]:
-    """Leaves in dive's visit order (children first, names sorted byte-wise)."""
-    out: list[_Leaf] = []
+def _visit_order(path: str) -> str:
+    """dive visits children first, names compared byte-wise (code-point order is Go's
+    UTF-8 byte order): sorting whole paths with "/" as the smallest character gives that
+    order. A name cannot hold NUL (tar headers end names with it; Linux forbids it)."""
+    return path.replace("/", "\0")
 
-    def walk(node: _Node, names: tuple[str, ...]) -> None:
-        for name in sorted(node.children):  # code-point order = Go's UTF-8 byte order
-            child = node.children[name]
-            here = (*names, name)
-            if child.children:
-                walk(child, here)
-            else:
-                whiteout = name.startswith(".wh.")
-                last = name[4:] if whiteout else name
-                out.append(_Leaf(here, "/" + "/".join((*names, last)), child.size,
-                                 child.is_dir, whiteout))
 
-    walk(root, ())
+def _leaves(nodes: dict[str, Info], parents: set[str]) -> list[_Leaf]:
+    """The nodes without children, in dive's visit order."""
+    out = []
+    for raw in sorted((p for p in nodes if p not in parents), key=_visit_order):
+        size, is_dir = nodes[raw]
+        if WHITEOUT_PREFIX in raw:  # a cheap test first: few paths have it at all
+            parent, _, name = raw.rpartition("/")
+            if name.startswith(WHITEOUT_PREFIX):
+                out.append(_Leaf(parent + "/" + name[4:], size, is_dir, True))
+                continue
+        out.append(_Leaf(raw, size, is_dir, False))
     return out
 
 
-def _copy(node: _Node) -> _Node:
-    return _Node(node.size, node.is_dir, {k: _copy(v) for k, v in node.children.items()})
+class _Stacked:
+    """dive's ``StackTreeRange``, flat: raw path → info, with a child index made only
+    when a whole subtree must be summed or removed (whiteouts are rare)."""
 
+    def __init__(self, nodes: dict[str, Info]) -> None:
+        self.nodes = nodes
+        self._children: dict[str, set[str]] | None = None
 
-def _stack(lower: _Node, upper: _Node) -> None:
-    """dive's ``FileTree.Stack``: graft every node of ``upper``, child first."""
+    def children(self) -> dict[str, set[str]]:
+        if self._children is None:
+            index: dict[str, set[str]] = {}
+            for path in self.nodes:
+                if path:
+                    index.setdefault(path.rpartition("/")[0], set()).add(path)
+            self._children = index
+        return self._children
 
-    def visit(node: _Node, names: tuple[str, ...]) -> None:
-        for name in sorted(node.children):
-            visit(node.children[name], (*names, name))
-        if not names:
+    def subtree(self, path: str) -> list[str]:
+        children = self.children()
+        out, todo = [], [path]
+        while todo:
+            p = todo.pop()
+            out.append(p)
+            todo.extend(children.get(p, ()))
+        return out
+
+    def subtree_size(self, path: str) -> int:
+        nodes = self.nodes
+        return sum(nodes[p][0] for p in self.subtree(path))
+
+    def graft(self, path: str, info: Info) -> None:
+        if path not in self.nodes:
+            parent = path.rpartition("/")[0]
+            if parent not in self.nodes:
+                self.graft(parent, _IMPLICIT)
+            if self._children is not None:
+                self._children.setdefault(parent, set()).add(path)
+        self.nodes[path] = info
+
+    def remove(self, path: str) -> None:
+        gone = self.subtree(path)
+        children = self.children()
+        for p in gone:
+            del self.nodes[p]
+            children.pop(p, None)
+        children[path.rpartition("/")[0]].discard(path)
+
+    def stack(self, upper: dict[str, Info]) -> None:
+        """dive's ``FileTree.Stack``: graft every node of ``upper``; a ".wh." node removes
+        its sibling below instead. Nodes are visited child first, names in order, which
+        only matters when there are whiteouts."""
+        if not any(WHITEOUT_PREFIX in p for p in upper):
+            for path, info in upper.items():
+                if path:
+                    self.graft(path, info)
             return
-        last = names[-1]
-        if last.startswith(".wh."):
-            parent = _get(lower, names[:-1])
-            if parent is not None:
-                parent.children.pop(last[4:], None)
-            return
-        target = lower
-        for name in names:
-            child = target.children.get(name)
-            if child is None:
-                child = target.children[name] = _Node()
-            target = child
-        target.size, target.is_dir = node.size, node.is_dir
+        children: dict[str, list[str]] = {}
+        for path in upper:
+            if path:
+                children.setdefault(path.rpartition("/")[0], []).append(path)
 
-    visit(upper, ())
+        def visit(path: str) -> None:
+            for child in sorted(children.get(path, ())):  # siblings share the prefix
+                visit(child)
+            if not path:
+                return
+            parent, _, name = path.rpartition("/")
+            if name.startswith(WHITEOUT_PREFIX):
+                target = parent + "/" + name[4:]
+                if parent in self.nodes and target in self.nodes:
+                    self.remove(target)
+                return
+            self.graft(path, upper[path])
 
-
-def _get(root: _Node, names: tuple[str, ...]) -> _Node | None:
-    node = root
-    for name in names:
-        child = node.children.get(name)
-        if child is None:
-            return None
-        node = child
-    return node
+        visit("")
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,16 +194,18 @@ class Efficiency:
 
 @dataclass(frozen=True, slots=True)
 class PreparedLayer:
-    """The per-layer half of dive's analysis (its tree and leaves), which needs no other
+    """The per-layer half of dive's analysis (its nodes and leaves), which needs no other
     layer: computed while the export is still streaming in."""
 
-    tree: _Node
+    nodes: dict[str, Info]
     leaves: list[_Leaf]
+    whiteouts: bool  # any ".wh." node: stacking this layer onto itself is not a no-op
 
 
 def prepare_layer(layer: LayerFiles) -> PreparedLayer:
-    tree = _layer_tree(layer)
-    return PreparedLayer(tree, _leaves(tree))
+    nodes, parents = _layer_nodes(layer)
+    return PreparedLayer(nodes, _leaves(nodes, parents),
+                         any(WHITEOUT_PREFIX in p for p in nodes))
 
 
 def dive_efficiency(layers: list[LayerFiles],
@@ -186,39 +213,41 @@ def dive_efficiency(layers: list[LayerFiles],
     """dive's analysis of an image whose layers are ``layers`` (bottom first)."""
     ready = [(prepared[i] if prepared is not None and i < len(prepared) else None)
              or prepare_layer(layer) for i, layer in enumerate(layers)]
-    trees = [p.tree for p in ready]
     sizes: dict[str, list[int]] = {}  # path → [min, cumulative, count]
     where: dict[str, list[int]] = {}
     order: list[str] = []  # paths in the order they reached a second layer
-    stacked: _Node | None = None
+    stacked: _Stacked | None = None
     stacked_upto = -1  # layers 0..stacked_upto are in ``stacked``
 
-    def stack_below(index: int) -> _Node:
+    def stack_below(index: int) -> _Stacked:
         """dive's StackTreeRange(0, index - 1), built only when a whiteout needs it and
         extended from where it was, never rebuilt."""
         nonlocal stacked, stacked_upto
         if index == 0:
-            return trees[0]  # StackTreeRange(0, -1) is a bare copy of layer 0
+            return _Stacked(ready[0].nodes)  # StackTreeRange(0, -1): layer 0 as it is
         if stacked is None:
-            stacked = _copy(trees[0])
+            stacked = _Stacked(dict(ready[0].nodes))
         while stacked_upto < index - 1:
             stacked_upto += 1
-            _stack(stacked, trees[stacked_upto])
+            # dive stacks layer 0 onto a copy of itself: a no-op unless it has whiteouts.
+            if stacked_upto > 0 or ready[0].whiteouts:
+                stacked.stack(ready[stacked_upto].nodes)
         return stacked
 
-    for index, _tree in enumerate(trees):
-        lookup: _Node | None = None
-        for leaf in ready[index].leaves:
+    for index, layer_ready in enumerate(ready):
+        lookup: _Stacked | None = None
+        for leaf in layer_ready.leaves:
             data = sizes.get(leaf.path)
             if data is None:
                 data = sizes[leaf.path] = [-1, 0, 0]
             if leaf.whiteout:
                 if lookup is None:
                     lookup = stack_below(index)
-                below = _get(lookup, tuple(p for p in leaf.path.split("/") if p))
+                key = leaf.path.rstrip("/")  # "/a/" (a bare ".wh." name) is "/a" to dive
+                below = lookup.nodes.get(key)
                 if below is None:
                     break  # dive returns the lookup error: the rest of this layer is skipped
-                size = below.subtree_size() if below.is_dir else 0
+                size = lookup.subtree_size(key) if below[1] else 0
             else:
                 size = leaf.size
             data[1] += size
