@@ -32,33 +32,47 @@ class FileChange(NamedTuple):
 
 
 class _Stack:
-    """The merged filesystem: path → entry, plus each directory's children."""
+    """The merged filesystem: path → entry, plus each directory's children (indexed only
+    once a whiteout, an opaque directory or a replaced directory needs a subtree)."""
 
     def __init__(self) -> None:
         self.entries: dict[str, Entry] = {}
-        self.children: dict[str, set[str]] = {}
+        self._children: dict[str, set[str]] | None = None
+
+    def _index(self) -> dict[str, set[str]]:
+        if self._children is None:
+            index: dict[str, set[str]] = {}
+            for path in self.entries:
+                index.setdefault(path.rpartition("/")[0] or "/", set()).add(path)
+            self._children = index
+        return self._children
 
     def add(self, entry: Entry) -> None:
         path = entry.path
-        if path not in self.entries:
+        if self._children is not None and path not in self.entries:
             parent = path.rpartition("/")[0] or "/"  # posixpath.dirname of a clean path
-            self.children.setdefault(parent, set()).add(path)
+            self._children.setdefault(parent, set()).add(path)
         self.entries[path] = entry
+
+    def has_children(self, path: str) -> bool:
+        return bool(self._index().get(path))
 
     def subtree(self, path: str) -> Iterator[str]:
         """``path`` and everything below it that is in the stack (depth first)."""
+        children = self._index()
         todo = [path]
         while todo:
             p = todo.pop()
             if p in self.entries:
                 yield p
-            todo.extend(self.children.get(p, ()))
+            todo.extend(children.get(p, ()))
 
     def remove(self, path: str) -> None:
+        children = self._index()
         for p in list(self.subtree(path)):
             self.entries.pop(p, None)
-            self.children.pop(p, None)
-            siblings = self.children.get(posixpath.dirname(p))
+            children.pop(p, None)
+            siblings = children.get(posixpath.dirname(p))
             if siblings is not None:
                 siblings.discard(p)
 
@@ -66,42 +80,47 @@ class _Stack:
         return [p for p in self.subtree(path) if p != path]
 
 
+def _change(path: str, change: Change, entry: Entry, before: Entry | None,
+            hidden_by_opaque: bool = False) -> FileChange:
+    # tuple.__new__ skips the NamedTuple's generated __new__: one call per entry less.
+    return tuple.__new__(FileChange, (path, change, entry, before, hidden_by_opaque))
+
+
 def layer_changes(stack: _Stack, layer: LayerFiles) -> dict[str, FileChange]:
     """Apply ``layer`` to ``stack`` and return what it changed, path by path."""
     changes: dict[str, FileChange] = {}
+    below = stack.entries
     # Opaque directories and whiteouts act on the layers below, before this layer's own
     # entries are added (OCI image spec, "Whiteouts").
     for entry in layer.entries:
         if entry.kind is Kind.OPAQUE:
             hidden = stack.below(entry.path)
             for p in hidden:
-                changes[p] = FileChange(p, Change.REMOVED, stack.entries[p], stack.entries[p],
-                                        hidden_by_opaque=True)
+                changes[p] = _change(p, Change.REMOVED, below[p], below[p], True)
             for p in hidden:
                 stack.remove(p)
-        elif entry.kind is Kind.WHITEOUT and (entry.path in stack.entries
-                                               or stack.children.get(entry.path)):
+        elif entry.kind is Kind.WHITEOUT and (entry.path in below
+                                               or stack.has_children(entry.path)):
             for p in list(stack.subtree(entry.path)):
-                changes[p] = FileChange(p, Change.REMOVED, stack.entries[p], stack.entries[p])
+                changes[p] = _change(p, Change.REMOVED, below[p], below[p])
             stack.remove(entry.path)
+    content = _CONTENT_KINDS
     for entry in layer.entries:
-        if entry.kind not in _CONTENT_KINDS:
+        if entry.kind not in content:
             continue
         path = entry.path
-        before = stack.entries.get(path)
-        if before is None and path in changes:
+        before = below.get(path)
+        if before is None and changes and path in changes:
             before = changes[path].before  # replaced inside an opaque dir: compare with it
         if before is None:
             change = Change.ADDED
         else:
             change = Change.UNMODIFIED if entry.same_content(before) else Change.MODIFIED
-            if before.is_dir and not entry.is_dir:
+            if before.kind is Kind.DIR and entry.kind is not Kind.DIR:
                 for p in stack.below(path):
-                    changes[p] = FileChange(p, Change.REMOVED, stack.entries[p],
-                                            stack.entries[p])
+                    changes[p] = _change(p, Change.REMOVED, below[p], below[p])
                 stack.remove(path)
-                stack.add(entry)
-        changes[path] = FileChange(path, change, entry, before)
+        changes[path] = _change(path, change, entry, before)
         stack.add(entry)
     return changes
 
