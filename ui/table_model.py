@@ -16,15 +16,49 @@ class RowTableModel(QAbstractTableModel):
     """
 
     HEADERS: tuple[str, ...] = ()
+    SORTS = False  # True: sort() orders ``rows`` by ``sort_value``
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.rows: list[Any] = []
+        self._sorted: tuple[int, Qt.SortOrder] | None = None  # re-applied to new rows
 
     def set_rows(self, rows: list[Any]) -> None:
         self.beginResetModel()
         self.rows = list(rows)
+        if self._sorted is not None:
+            self._sort_rows(*self._sorted)
         self.endResetModel()
+
+    def sort_value(self, row: Any, column: int) -> Any:
+        """What ``row`` sorts by in ``column``, for models that set ``SORTS``."""
+        raise NotImplementedError
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort in the model, so a view sorts large tables without a proxy: a
+        QSortFilterProxyModel asks ``data()`` n·log n times (41,000 calls, 0.13 s, for dive's
+        3,233 inefficient files) where a key sort asks once per row."""
+        if not self.SORTS:
+            return
+        if not self.rows:
+            self._sorted = (column, order)  # for the rows to come
+            return
+        self.layoutAboutToBeChanged.emit()
+        positions = self._sort_rows(column, order)
+        moved_to = {old: new for new, old in enumerate(positions)}
+        kept = self.persistentIndexList()  # selections and current rows follow their row
+        self.changePersistentIndexList(
+            kept, [self.index(moved_to[i.row()], i.column()) for i in kept])
+        self.layoutChanged.emit()
+
+    def _sort_rows(self, column: int, order: Qt.SortOrder) -> list[int]:
+        """Sort ``rows`` (stable); returns the old position of each new row."""
+        self._sorted = (column, order)
+        rows = self.rows
+        positions = sorted(range(len(rows)), key=lambda i: self.sort_value(rows[i], column),
+                           reverse=order == Qt.SortOrder.DescendingOrder)
+        self.rows = [rows[i] for i in positions]
+        return positions
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self.rows)

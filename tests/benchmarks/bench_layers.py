@@ -305,6 +305,9 @@ def main() -> int:
               f"runs {[round(x, 2) for x in dive_s]}")
         print(f"ours, cold (export+parse)   median {med(cold):6.2f} s  = {med(cold) / d:.2f}x dive"
               f"  runs {[round(x, 2) for x in cold]}")
+        paired = [o / t for o, t in zip(cold, dive_s, strict=True)]
+        print(f"  paired (each run's ours / its dive): median {med(paired):.3f}, ours ahead in "
+              f"{sum(r < 1 for r in paired)} of {len(paired)} runs")
         print(f"ours, reopen from index     median {med(reopen):6.3f} s  = "
               f"{med(reopen) / d:.3f}x dive")
         print(f"peak RSS of the analysis    {max(cold_rss):6.1f} MB (interpreter + imports "

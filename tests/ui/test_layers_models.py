@@ -6,7 +6,7 @@ import re
 
 import pytest
 import xxhash
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from pytestqt.modeltest import ModelTester
 
 from ui.layers.models import HistoryModel, InefficiencyModel, LayersModel
@@ -73,8 +73,19 @@ def test_layers_have_size_bars_and_inefficient_files_have_words(
     assert layers.data(layers.index(0, 1), Role.BAR) == 1.0
     assert 0 < layers.data(layers.index(1, 1), Role.BAR) < 1
     waste = InefficiencyModel()
+    waste.sort(1, Qt.SortOrder.DescendingOrder)  # as the view asks, before any rows
     waste.set_rows(a.explanations())
     qtmodeltester.check(waste)
+    sizes = [waste.data(waste.index(r, 1), Role.SORT) for r in range(waste.rowCount())]
+    assert len(sizes) >= 2 and sizes == sorted(sizes, reverse=True)
+    first = QPersistentModelIndex(waste.index(0, 2))
+    path = first.data()
+    waste.sort(1, Qt.SortOrder.AscendingOrder)
+    # A selection follows its row: the largest is now last.
+    assert first.row() == waste.rowCount() - 1 and first.data() == path
+    waste.set_rows(a.explanations())  # new rows keep the chosen order
+    assert [waste.data(waste.index(r, 1), Role.SORT)
+            for r in range(waste.rowCount())] == sorted(sizes)
     words = {waste.data(waste.index(r, 2)): waste.data(waste.index(r, 3))
              for r in range(waste.rowCount())}
     assert words["/big"] == ("/big (5kB) is added in step 1 and removed in step 3: it is "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
 )
 
 from ui.layers.models import InefficiencyModel
-from ui.roles import Role
 from workbench.formatting import human_size
 from workbench.layers import Analysis
 
@@ -39,13 +38,10 @@ class EfficiencyPanel(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.model = InefficiencyModel(self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(Role.SORT)
         self.table = QTableView()
         self.table.setObjectName("layerInefficientFiles")
         self.table.setAccessibleName("Inefficient files")
-        self.table.setModel(self.proxy)
+        self.table.setModel(self.model)  # it sorts itself (see RowTableModel.sort)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -54,6 +50,9 @@ class EfficiencyPanel(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Widths from the first rows only: measuring 1,000 rows' text (Qt's default) on
+        # every new analysis cost more than the analysis's own last step.
+        header.setResizeContentsPrecision(64)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.why = QLabel()
         self.why.setObjectName("layerWasteExplanation")
@@ -80,8 +79,8 @@ class EfficiencyPanel(QWidget):
                     "ignores opaque markers and still shows them.</i>")
         self.summary.setText(
             f"<b>Efficiency {eff.score * 100:.2f} %</b> · potential waste "
-            f"<b>{human_size(eff.wasted_bytes)}</b> · user wasted {user} "
-            f"(dive's figures, identical to <tt>dive --json</tt>)<br>"
+            f"<b>{human_size(eff.wasted_bytes)}</b> · user wasted {user}<br>"
+            f"<i>dive's figures, identical to <tt>dive --json</tt></i><br>"
             f"Image {human_size(eff.image_size)} · shipped but not in the final "
             f"filesystem: <b>{human_size(true_waste)}</b> · "
             f"{len(eff.inefficiencies)} paths in more than one layer{note}")
@@ -94,7 +93,6 @@ class EfficiencyPanel(QWidget):
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             return
-        index = self.proxy.mapToSource(rows[0])
-        item, words = self.model.rows[index.row()]
+        item, words = self.model.rows[rows[0].row()]
         self.why.setText(words)
         self.pathChosen.emit(item.path, item.layers[-1] if item.layers else 0)

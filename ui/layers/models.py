@@ -83,6 +83,7 @@ class InefficiencyModel(RowTableModel):
     """dive's "Count / Total Space / Path" table, plus the waste in words."""
 
     HEADERS = ("Count", "Total space", "Path", "Why")
+    SORTS = True
     rows: list[tuple[Inefficiency, str]]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -95,5 +96,9 @@ class InefficiencyModel(RowTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return words
         if role == Role.SORT:
-            return (item.count, item.size, item.path, words)[col]
+            return self.sort_value(self.rows[index.row()], col)
         return None
+
+    def sort_value(self, row: tuple[Inefficiency, str], column: int) -> Any:
+        item, words = row
+        return (item.count, item.size, item.path, words)[column]
