@@ -18,12 +18,16 @@ from PySide6.QtGui import QBrush, QColor
 from ui.roles import Role
 from workbench.formatting import human_size
 from workbench.layers import Change, Entry, FileChange, Kind
+from workbench.layers.load import collector_paused
 
 Index = QModelIndex | QPersistentModelIndex
 COLOURS = {Change.ADDED: QColor("#2e9e44"), Change.MODIFIED: QColor("#c68a00"),
            Change.REMOVED: QColor("#d03030")}
 CHANGE_ROLE = Qt.ItemDataRole.UserRole + 60  # the node's Change
 PATH_ROLE = Qt.ItemDataRole.UserRole + 61  # the node's absolute path
+# Enum members as module constants: ``Kind.X`` is a descriptor look-up (~70 ns in 3.11),
+# paid per entry in every node below.
+_MODIFIED, _REMOVED, _UNMODIFIED = Change.MODIFIED, Change.REMOVED, Change.UNMODIFIED
 
 
 class TreeMode(Enum):
@@ -50,7 +54,7 @@ class Node:
         self.path = path
         self.parent = parent
         self.entry: Entry | None = None
-        self.change = Change.UNMODIFIED
+        self.change = _UNMODIFIED
         self.size = 0
         self.by_name: dict[str, Node] = {}
         self.children: list[Node] | None = None  # None until fetched
@@ -68,29 +72,39 @@ class Node:
 def build_tree(stack: dict[str, Entry], changes: dict[str, FileChange],
                mode: TreeMode) -> Node:
     """Nodes for the image at a layer (with its removals) or only the layer's changes."""
+    # Nodes point at their parents: cycles, which the collector would walk again and
+    # again while 100,000 of them are made (half the time of a build).
+    with collector_paused():
+        return _build_tree(stack, changes, mode)
+
+
+def _build_tree(stack: dict[str, Entry], changes: dict[str, FileChange],
+                mode: TreeMode) -> Node:
     root = Node("/", "/", None)
     if mode is TreeMode.IMAGE:
         items: list[tuple[str, Entry, Change]] = [
-            (p, e, changes[p].change if p in changes else Change.UNMODIFIED)
+            (p, e, changes[p].change if p in changes else _UNMODIFIED)
             for p, e in stack.items()]
         items += [(p, c.entry, c.change) for p, c in changes.items()
-                  if c.change is Change.REMOVED]
+                  if c.change is _REMOVED]
     else:
         items = [(p, c.entry, c.change) for p, c in changes.items()]
+    nodes = {"/": root}  # path → node: most parents are found in one look-up
+
+    def node_of(path: str) -> Node:
+        node = nodes.get(path)
+        if node is None:
+            cut = path.rfind("/")
+            parent = node_of(path[:cut] or "/")
+            name = path[cut + 1:]
+            node = parent.by_name.get(name)
+            if node is None:
+                node = parent.by_name[name] = Node(name, path, parent)
+            nodes[path] = node
+        return node
+
     for path, entry, change in items:
-        node = root
-        start = 1
-        while True:
-            cut = path.find("/", start)
-            name = path[start:] if cut < 0 else path[start:cut]
-            sub = path if cut < 0 else path[:cut]
-            child = node.by_name.get(name)
-            if child is None:
-                child = node.by_name[name] = Node(name, sub, node)
-            node = child
-            if cut < 0:
-                break
-            start = cut + 1
+        node = node_of(path)
         node.entry = entry
         node.change = change
     _aggregate(root)
@@ -106,12 +120,12 @@ def _aggregate(root: Node) -> None:
         kids = node.by_name.values()
         if kids:
             node.size = sum(k.size for k in kids)
-            if node.change is Change.UNMODIFIED:
-                kinds = {k.change for k in kids} - {Change.UNMODIFIED}
+            if node.change is _UNMODIFIED:
+                kinds = {k.change for k in kids} - {_UNMODIFIED}
                 if len(kinds) == 1 and all(k.change in kinds for k in kids):
                     node.change = kinds.pop()
                 elif kinds:
-                    node.change = Change.MODIFIED
+                    node.change = _MODIFIED
 
 
 class FileTreeModel(QAbstractItemModel):

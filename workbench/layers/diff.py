@@ -16,6 +16,11 @@ from workbench.layers.efficiency import Efficiency, Inefficiency
 from workbench.layers.model import Change, Entry, ImageLayers, Kind, LayerFiles
 
 _CONTENT_KINDS = (Kind.FILE, Kind.DIR, Kind.SYMLINK, Kind.HARDLINK, Kind.OTHER)
+# Enum members as module constants: ``Kind.X`` is a descriptor look-up (~70 ns in 3.11),
+# paid per entry in the loops below.
+_OPAQUE, _WHITEOUT, _DIR = Kind.OPAQUE, Kind.WHITEOUT, Kind.DIR
+_ADDED, _MODIFIED, _REMOVED, _UNMODIFIED = (Change.ADDED, Change.MODIFIED, Change.REMOVED,
+                                           Change.UNMODIFIED)
 
 
 class FileChange(NamedTuple):
@@ -93,16 +98,16 @@ def layer_changes(stack: _Stack, layer: LayerFiles) -> dict[str, FileChange]:
     # Opaque directories and whiteouts act on the layers below, before this layer's own
     # entries are added (OCI image spec, "Whiteouts").
     for entry in layer.entries:
-        if entry.kind is Kind.OPAQUE:
+        if entry.kind is _OPAQUE:
             hidden = stack.below(entry.path)
             for p in hidden:
-                changes[p] = _change(p, Change.REMOVED, below[p], below[p], True)
+                changes[p] = _change(p, _REMOVED, below[p], below[p], True)
             for p in hidden:
                 stack.remove(p)
-        elif entry.kind is Kind.WHITEOUT and (entry.path in below
-                                               or stack.has_children(entry.path)):
+        elif entry.kind is _WHITEOUT and (entry.path in below
+                                          or stack.has_children(entry.path)):
             for p in list(stack.subtree(entry.path)):
-                changes[p] = _change(p, Change.REMOVED, below[p], below[p])
+                changes[p] = _change(p, _REMOVED, below[p], below[p])
             stack.remove(entry.path)
     content = _CONTENT_KINDS
     for entry in layer.entries:
@@ -113,12 +118,12 @@ def layer_changes(stack: _Stack, layer: LayerFiles) -> dict[str, FileChange]:
         if before is None and changes and path in changes:
             before = changes[path].before  # replaced inside an opaque dir: compare with it
         if before is None:
-            change = Change.ADDED
+            change = _ADDED
         else:
-            change = Change.UNMODIFIED if entry.same_content(before) else Change.MODIFIED
-            if before.kind is Kind.DIR and entry.kind is not Kind.DIR:
+            change = _UNMODIFIED if entry.same_content(before) else _MODIFIED
+            if before.kind is _DIR and entry.kind is not _DIR:
                 for p in stack.below(path):
-                    changes[p] = _change(p, Change.REMOVED, below[p], below[p])
+                    changes[p] = _change(p, _REMOVED, below[p], below[p])
                 stack.remove(path)
         changes[path] = _change(path, change, entry, before)
         stack.add(entry)
@@ -143,11 +148,17 @@ class ImageDiff:
             return self.final
         if self._cached is not None and self._cached[0] == index:
             return self._cached[1]
-        stack = _Stack()
-        for layer in self.layers[:index + 1]:
-            layer_changes(stack, layer)
-        self._cached = (index, stack.entries)
-        return stack.entries
+        # Replaying the recorded changes is plain dict work: every removal is in them
+        # (whiteouts, opaque directories, folders replaced by files), path by path.
+        entries: dict[str, Entry] = {}
+        for changes in self.changes[:index + 1]:
+            for path, change in changes.items():
+                if change.change is _REMOVED:
+                    entries.pop(path, None)
+                else:
+                    entries[path] = change.entry
+        self._cached = (index, entries)
+        return entries
 
     def history_of(self, path: str) -> list[tuple[int, FileChange]]:
         return [(i, ch[path]) for i, ch in enumerate(self.changes) if path in ch]

@@ -22,6 +22,9 @@ class Kind(enum.StrEnum):
     OTHER = "other"  # devices, fifos
 
 
+_DIR = Kind.DIR  # a module constant: ``Kind.DIR`` is a descriptor look-up (~70 ns in 3.11)
+
+
 class Change(enum.StrEnum):
     ADDED = "added"
     MODIFIED = "modified"
@@ -51,7 +54,7 @@ class Entry(NamedTuple):
 
     @property
     def is_dir(self) -> bool:
-        return self.kind is Kind.DIR
+        return self.kind is _DIR
 
     def same_content(self, other: Entry) -> bool:
         """dive's notion of "unchanged": type, content, mode, owner (not mtime, xattrs)."""
