@@ -74,7 +74,7 @@ def test_layers_have_size_bars_and_inefficient_files_have_words(
     assert 0 < layers.data(layers.index(1, 1), Role.BAR) < 1
     waste = InefficiencyModel()
     waste.sort(1, Qt.SortOrder.DescendingOrder)  # as the view asks, before any rows
-    waste.set_rows(a.explanations())
+    waste.set_analysis(a)
     qtmodeltester.check(waste)
     sizes = [waste.data(waste.index(r, 1), Role.SORT) for r in range(waste.rowCount())]
     assert len(sizes) >= 2 and sizes == sorted(sizes, reverse=True)
@@ -83,7 +83,7 @@ def test_layers_have_size_bars_and_inefficient_files_have_words(
     waste.sort(1, Qt.SortOrder.AscendingOrder)
     # A selection follows its row: the largest is now last.
     assert first.row() == waste.rowCount() - 1 and first.data() == path
-    waste.set_rows(a.explanations())  # new rows keep the chosen order
+    waste.set_analysis(a)  # new rows keep the chosen order
     assert [waste.data(waste.index(r, 1), Role.SORT)
             for r in range(waste.rowCount())] == sorted(sizes)
     words = {waste.data(waste.index(r, 2)): waste.data(waste.index(r, 3))

@@ -19,8 +19,6 @@ from ui.layers.models import InefficiencyModel
 from workbench.formatting import human_size
 from workbench.layers import Analysis
 
-MAX_ROWS = 5000  # dive lists every path; the words are computed for these many
-
 
 class EfficiencyPanel(QWidget):
     """Signals:
@@ -84,7 +82,7 @@ class EfficiencyPanel(QWidget):
             f"Image {human_size(eff.image_size)} · shipped but not in the final "
             f"filesystem: <b>{human_size(true_waste)}</b> · "
             f"{len(eff.inefficiencies)} paths in more than one layer{note}")
-        self.model.set_rows(analysis.explanations(MAX_ROWS))
+        self.model.set_analysis(analysis)
         self.why.setText("Select a file to see why it wastes space."
                          if self.model.rows else "No path is shipped more than once.")
 
@@ -93,6 +91,6 @@ class EfficiencyPanel(QWidget):
         rows = self.table.selectionModel().selectedRows()
         if not rows:
             return
-        item, words = self.model.rows[rows[0].row()]
-        self.why.setText(words)
+        item = self.model.rows[rows[0].row()]
+        self.why.setText(self.model.words(item))
         self.pathChosen.emit(item.path, item.layers[-1] if item.layers else 0)

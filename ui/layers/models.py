@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
@@ -80,25 +81,49 @@ class LayersModel(RowTableModel):
 
 
 class InefficiencyModel(RowTableModel):
-    """dive's "Count / Total Space / Path" table, plus the waste in words."""
+    """dive's "Count / Total Space / Path" table, plus the waste in words.
+
+    Every path dive lists is a row; the words are made when a row is shown (or sorted by
+    them), not for all rows up front: 3,233 sentences cost more than the rest of
+    showing an analysis."""
 
     HEADERS = ("Count", "Total space", "Path", "Why")
     SORTS = True
-    rows: list[tuple[Inefficiency, str]]
+    rows: list[Inefficiency]
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._explain: Callable[[Inefficiency], str] | None = None
+        self._words: dict[int, str] = {}  # id(row) → its words, once made
+
+    def set_analysis(self, analysis: Analysis) -> None:
+        self._explain = analysis.explain
+        self._words = {}
+        self.set_rows(list(analysis.efficiency.inefficiencies))
+
+    def words(self, item: Inefficiency) -> str:
+        words = self._words.get(id(item))
+        if words is None:
+            words = self._explain(item) if self._explain is not None else ""
+            self._words[id(item)] = words
+        return words
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        item, words = self.rows[index.row()]
+        item = self.rows[index.row()]
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return (str(item.count), human_size(item.size), item.path, words)[col]
+            if col == 3:
+                return self.words(item)
+            return (str(item.count), human_size(item.size), item.path)[col]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return words
+            return self.words(item)
         if role == Role.SORT:
-            return self.sort_value(self.rows[index.row()], col)
+            return self.sort_value(item, col)
         return None
 
-    def sort_value(self, row: tuple[Inefficiency, str], column: int) -> Any:
-        item, words = row
-        return (item.count, item.size, item.path, words)[column]
+    def sort_value(self, row: Inefficiency, column: int) -> Any:
+        if column == 3:
+            return self.words(row)
+        return (row.count, row.size, row.path)[column]

@@ -226,6 +226,9 @@ class Analysis:
     diff: ImageDiff
     efficiency: Efficiency
 
+    def explain(self, item: Inefficiency) -> str:
+        """The waste of one of dive's inefficient paths, in words."""
+        return explain_inefficiency(item, self.diff, self.image)
+
     def explanations(self, limit: int | None = None) -> list[tuple[Inefficiency, str]]:
-        items = self.efficiency.inefficiencies[:limit]
-        return [(i, explain_inefficiency(i, self.diff, self.image)) for i in items]
+        return [(i, self.explain(i)) for i in self.efficiency.inefficiencies[:limit]]
