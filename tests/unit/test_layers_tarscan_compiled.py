@@ -11,6 +11,7 @@ import tarfile
 import threading
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 import xxhash
@@ -20,10 +21,13 @@ from hypothesis import strategies as st
 
 from tests.unit.test_layers_tarscan import archives, chunked, layer_tar, wire_of
 from workbench.layers import native
-from workbench.layers.archive import ExportError, read_layer
+from workbench.layers.archive import ExportError, entry_of, read_layer
 from workbench.layers.load import BufferPool, Prefetch, dechunk_native, native_reader
 from workbench.layers.model import Entry, Kind
 from workbench.layers.tarscan import Member, Source, TarError
+
+if TYPE_CHECKING:  # the stub's alias; the compiled module has no such name
+    from workbench.layers._native import EntryFields
 
 
 def both(blob: bytes, sizes: list[int]) -> tuple[list[Entry], list[Entry]]:
@@ -47,6 +51,43 @@ def test_compiled_scanner_reads_what_the_python_one_reads(
     fast, reference = both(archive_[0], sizes)
     assert fast == reference
     assert len(reference) == len(archive_[1])  # every generated member is listed
+
+
+# Names that are clean and names that are not: leading "./" and "/", trailing "/",
+# "." and ".." parts, hidden files, whiteouts, non-ASCII and undecodable bytes.
+name_parts = st.sampled_from(["a", "usr", "é", "\udc80", "漢", ".", "..", ".wh.x",
+                              ".wh..wh..opq", ".hidden", "", "x.y"])
+field_names = st.tuples(st.sampled_from(["", "/", "./", "//", "././/"]),
+                        st.lists(name_parts, max_size=5).map("/".join),
+                        st.sampled_from(["", "/", "//"])).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.tuples(
+    field_names, st.sampled_from([b"0", b"7", b"5", b"2", b"1", b"3", b"\0", b"x"]),
+    st.sampled_from([0, 5, 1 << 40]), st.sampled_from([0o644, 0o4755]),
+    st.sampled_from([0, 1000]), st.sampled_from([0, 50]),
+    st.sampled_from(["", "target", "../up", "./x/"]),
+    st.sampled_from([b"", b"d" * 16])), max_size=8))
+def test_compiled_entries_are_entry_of(fields: list[EntryFields]) -> None:
+    """The C fast path of ``entry_of`` gives the same entries, of the same types, with
+    strings in canonical form (a non-canonical str would compare unequal)."""
+    assert native.compiled is not None
+    fast = native.compiled.entries(fields, Entry, (Kind.FILE, Kind.DIR, Kind.SYMLINK),
+                                   entry_of)
+    reference = [e for f in fields if (e := entry_of(*f)) is not None]
+    assert fast == reference
+    assert all(type(e) is Entry for e in fast)
+    assert {e.path for e in fast} == {e.path for e in reference}  # hashes agree too
+
+
+def test_compiled_entries_refuse_what_is_not_a_field_tuple() -> None:
+    assert native.compiled is not None
+    with pytest.raises(TypeError):
+        native.compiled.entries([("a",)], Entry, (Kind.FILE, Kind.DIR, Kind.SYMLINK),
+                                entry_of)
+    with pytest.raises(TypeError):
+        native.compiled.entries([], dict, (Kind.FILE, Kind.DIR, Kind.SYMLINK), entry_of)
 
 
 @pytest.mark.parametrize("sizes", [[1], [511, 2], [513], [100_000]])

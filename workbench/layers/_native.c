@@ -859,11 +859,156 @@ static PyTypeObject ChunkedReaderType = {
 };
 #endif
 
+/* ------------------------------------------------------------------------------------
+ * entries(fields, entry_type, kinds, fallback): layer entries from Scanner.take()'s
+ * field tuples, as archive.entry_of makes them. Names that are already clean ("usr/x",
+ * "./usr/x/", the common case) of regular files, directories and symlinks are turned
+ * into entries here; anything else (hidden names, whiteouts, "..", hard links, other
+ * types) goes to ``fallback`` (entry_of itself), so the Python code stays the one
+ * definition and this is only its fast path. ~1.2 us of Python per entry saved.
+ * ------------------------------------------------------------------------------------ */
+
+static PyObject *str_slash, *str_empty;
+
+/* The clean part of ``name`` as [*start, *end); 0 if the fast path does not apply. */
+static int clean_span(PyObject *name, Py_ssize_t *start, Py_ssize_t *end, Py_ssize_t *last) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(name), a = 0, b, j;
+    int kind = PyUnicode_KIND(name);
+    const void *d = PyUnicode_DATA(name);
+#define CH(i) PyUnicode_READ(kind, d, (i))
+    for (;;) {
+        if (a < n && CH(a) == '/')
+            a++;
+        else if (a + 1 < n && CH(a) == '.' && CH(a + 1) == '/')
+            a += 2;
+        else
+            break;
+    }
+    b = n;
+    while (b > a && CH(b - 1) == '/')
+        b--;
+    if (b == a || CH(a) == '.')
+        return 0;
+    *last = -1;
+    for (j = a; j < b; j++) {
+        if (CH(j) == '/') {
+            Py_UCS4 next = CH(j + 1); /* j + 1 < b: the span does not end with '/' */
+            if (next == '/' || next == '.')
+                return 0;
+            *last = j;
+        }
+    }
+#undef CH
+    *start = a;
+    *end = b;
+    return 1;
+}
+
+/* The entry for one field tuple, or NULL without an error set: not for the fast path. */
+static PyObject *fast_entry(PyObject *f, PyTypeObject *etype, PyObject *kinds) {
+    PyObject *name, *flag, *digest, *link, *kind, *sub, *path, *base, *typeflag, *e;
+    Py_ssize_t a, b, last, i;
+    char c;
+    if (!PyTuple_CheckExact(f) || PyTuple_GET_SIZE(f) != 8)
+        return NULL;
+    name = PyTuple_GET_ITEM(f, 0);
+    flag = PyTuple_GET_ITEM(f, 1);
+    link = PyTuple_GET_ITEM(f, 6);
+    digest = PyTuple_GET_ITEM(f, 7);
+    if (!PyUnicode_CheckExact(name) || !PyBytes_CheckExact(flag) || PyBytes_GET_SIZE(flag) != 1
+        || !PyBytes_CheckExact(digest) || !PyUnicode_CheckExact(link))
+        return NULL;
+    for (i = 2; i < 6; i++)
+        if (!PyLong_CheckExact(PyTuple_GET_ITEM(f, i)))
+            return NULL;
+    c = PyBytes_AS_STRING(flag)[0];
+    if (c == '0' || c == '7') {
+        kind = PyTuple_GET_ITEM(kinds, 0);
+        link = str_empty;
+    } else if (c == '5' || c == '2') {
+        if (PyBytes_GET_SIZE(digest) != 0)
+            return NULL;
+        kind = PyTuple_GET_ITEM(kinds, c == '5' ? 1 : 2);
+        if (c == '5')
+            link = str_empty;
+    } else
+        return NULL;
+    if (!clean_span(name, &a, &b, &last))
+        return NULL;
+    sub = PyUnicode_Substring(name, a, b);
+    if (sub == NULL)
+        return NULL;
+    path = PyUnicode_Concat(str_slash, sub);
+    base = last < 0 ? Py_NewRef(sub) : PyUnicode_Substring(name, last + 1, b);
+    Py_DECREF(sub);
+    typeflag = PyUnicode_FromOrdinal((unsigned char)c);
+    e = (path && base && typeflag) ? etype->tp_alloc(etype, 10) : NULL;
+    if (e == NULL) {
+        Py_XDECREF(path);
+        Py_XDECREF(base);
+        Py_XDECREF(typeflag);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(e, 0, path);
+    PyTuple_SET_ITEM(e, 1, Py_NewRef(kind));
+    for (i = 2; i < 6; i++) /* size, mode, uid, gid */
+        PyTuple_SET_ITEM(e, i, Py_NewRef(PyTuple_GET_ITEM(f, i)));
+    PyTuple_SET_ITEM(e, 6, Py_NewRef(link));
+    PyTuple_SET_ITEM(e, 7, Py_NewRef(digest));
+    PyTuple_SET_ITEM(e, 8, typeflag);
+    PyTuple_SET_ITEM(e, 9, base);
+    return e;
+}
+
+static PyObject *native_entries(PyObject *Py_UNUSED(mod), PyObject *args) {
+    PyObject *fields, *etype, *kinds, *fallback, *out;
+    Py_ssize_t i, n;
+    if (!PyArg_ParseTuple(args, "O!O!O!O", &PyList_Type, &fields, &PyType_Type, &etype,
+                          &PyTuple_Type, &kinds, &fallback))
+        return NULL;
+    if (!PyType_IsSubtype((PyTypeObject *)etype, &PyTuple_Type)
+        || ((PyTypeObject *)etype)->tp_itemsize != (Py_ssize_t)sizeof(PyObject *)
+        || PyTuple_GET_SIZE(kinds) != 3) {
+        PyErr_SetString(PyExc_TypeError, "entries(fields, tuple type, (file, dir, symlink), fn)");
+        return NULL;
+    }
+    n = PyList_GET_SIZE(fields);
+    out = PyList_New(0);
+    for (i = 0; out != NULL && i < n; i++) {
+        PyObject *f = PyList_GET_ITEM(fields, i);
+        PyObject *e = fast_entry(f, (PyTypeObject *)etype, kinds);
+        if (e == NULL) {
+            if (PyErr_Occurred()) {
+                Py_CLEAR(out);
+                break;
+            }
+            e = PyTuple_Check(f) ? PyObject_Call(fallback, f, NULL) : NULL;
+            if (e == NULL) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_TypeError, "a field tuple was expected");
+                Py_CLEAR(out);
+                break;
+            }
+        }
+        if (e != Py_None && PyList_Append(out, e) < 0)
+            Py_CLEAR(out);
+        Py_DECREF(e);
+    }
+    return out;
+}
+
+static PyMethodDef module_methods[] = {
+    {"entries", native_entries, METH_VARARGS,
+     "Layer entries from field tuples (entry_of's fast path; fallback for the rest)."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "_native",
     .m_doc = "The compiled layer-tar scanner.",
     .m_size = -1,
+    .m_methods = module_methods,
 };
 
 PyMODINIT_FUNC PyInit__native(void) {
@@ -873,7 +1018,9 @@ PyMODINIT_FUNC PyInit__native(void) {
     str_release = PyUnicode_InternFromString("release");
     str_digest = PyUnicode_InternFromString("digest");
     empty_bytes = PyBytes_FromStringAndSize("", 0);
-    if (!str_release || !str_digest || !empty_bytes)
+    str_slash = PyUnicode_InternFromString("/");
+    str_empty = PyUnicode_InternFromString("");
+    if (!str_release || !str_digest || !empty_bytes || !str_slash || !str_empty)
         return NULL;
     m = PyModule_Create(&module);
     if (m == NULL)

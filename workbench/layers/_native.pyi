@@ -3,11 +3,17 @@ from typing import Any, Protocol
 
 from typing_extensions import Buffer
 
+from workbench.layers.model import Entry, Kind
+
 class _Hasher(Protocol):
     def update(self, data: Buffer, /) -> object: ...
     def digest(self) -> bytes: ...
 
 EntryFields = tuple[str, bytes, int, int, int, int, str, bytes]
+
+def entries(fields: list[EntryFields], entry_type: type[Entry], kinds: tuple[Kind, Kind, Kind],
+            fallback: Callable[..., Entry | None], /) -> list[Entry]:
+    """``entry_of`` over every field tuple: clean names in C, the rest by ``fallback``."""
 
 class Scanner:
     """A layer tar read piece by piece (see _native.c)."""

@@ -62,6 +62,7 @@ _FLAG_TEXT = {bytes([c]): chr(c) for c in range(256)}
 # paid per entry in the loops below.
 _FILE, _SYMLINK, _HARDLINK, _OTHER = Kind.FILE, Kind.SYMLINK, Kind.HARDLINK, Kind.OTHER
 _WHITEOUT, _OPAQUE, _META = Kind.WHITEOUT, Kind.OPAQUE, Kind.META
+_FAST_KINDS = (Kind.FILE, Kind.DIR, Kind.SYMLINK)  # what the compiled ``entries`` makes itself
 
 
 def make_entry(header: Header, digest: bytes = b"") -> Entry | None:
@@ -176,7 +177,8 @@ def _read_layer_compiled(data: Member) -> list[Entry]:
             if scanner.ended:
                 break
     scanner.finish()
-    return [e for fields in scanner.take() if (e := entry_of(*fields)) is not None]
+    entries: list[Entry] = native.compiled.entries(scanner.take(), Entry, _FAST_KINDS, entry_of)
+    return entries
 
 
 def _read_layer_python(data: Member) -> list[Entry]:
