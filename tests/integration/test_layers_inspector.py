@@ -55,6 +55,7 @@ def test_inspector_shows_history_layers_tree_and_waste(
     inspector = open_inspector(qtbot, ctx, wasteful)
     assert inspector.objectName() == "layerInspector"
     assert "layers read" in inspector.status.text()
+    assert not inspector.cancel_button.isEnabled()  # answered: nothing left to cancel
     history = inspector.history.model()
     rows = [history.index(r, 1).data() for r in range(history.rowCount())]
     assert rows[-3:] == [DOCKERFILE.splitlines()[0].replace("RUN ", "RUN ", 1),

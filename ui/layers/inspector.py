@@ -286,6 +286,8 @@ class LayerInspector(QWidget):
                 how = ("from the index, nothing exported" if not item.exported else
                        f"{item.layers_parsed} layers read, {item.layers_reused} from the index")
                 self.status.setText(f"Opened in {item.seconds:.2f} s ({how}).")
+                # What the job still does (writing the index) is not the user's to stop.
+                self.cancel_button.setEnabled(False)
                 self.set_analysis(item.analysis)
 
     def _on_failed(self, message: str, exc: object) -> None:
