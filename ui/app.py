@@ -13,12 +13,13 @@ from PySide6.QtCore import QTimer  # noqa: E402 - _T0 must be taken before the h
 from PySide6.QtGui import QIcon  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from ui.context import RESOURCES, AppContext, UserDirs  # noqa: E402
+from ui.context import AppContext, UserDirs  # noqa: E402
 from ui.engine_monitor import EngineMonitor  # noqa: E402
 from ui.interaction import Interaction  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 from ui.worker import TaskRunner  # noqa: E402
 from workbench import APP_ID, APP_NAME, __version__  # noqa: E402
+from workbench.data_files import RESOURCES  # noqa: E402
 
 READY_ENV = "WORKBENCH_EXIT_WHEN_READY"  # benchmarks: print "ready" and quit when filled
 

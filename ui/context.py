@@ -11,8 +11,7 @@ from ui.engine_monitor import EngineMonitor
 from ui.interaction import Interaction
 from ui.worker import TaskRunner
 from workbench import APP_NAME
-
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+from workbench.data_files import RESOURCES
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DEFAULT_FOLDER = Path(__file__).resolve().parent.parent / "resources" / "catalogue"
+from workbench.data_files import RESOURCES
+
+DEFAULT_FOLDER = RESOURCES / "catalogue"
 _DATE = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?$")
 
 

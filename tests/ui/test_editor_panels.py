@@ -7,12 +7,12 @@ from pathlib import Path
 from pytestqt.qtbot import QtBot
 
 from tests.qtsupport import MakeContext
-from ui.context import RESOURCES
 from ui.editor.diagnostics import DiagnosticsRunner
 from ui.editor.editor import DockerfileEditor
 from ui.editor.outline import INSTRUCTION_ROLE, LINE_ROLE, STAGE_ROLE, OutlineModel, OutlineView
 from ui.editor.problems import ProblemsModel, ProblemsPanel
 from ui.editor.templates import TemplateGallery, TemplatesModel
+from workbench.data_files import RESOURCES
 from workbench.dockerfile import Diagnostic, Severity, diagnose, parse
 from workbench.dockerfile.check import CheckResult
 from workbench.dockerfile.templates import Template, load_templates

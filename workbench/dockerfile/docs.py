@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DEFAULT_FOLDER = Path(__file__).resolve().parent.parent.parent / "resources" / "docs"
+from workbench.data_files import RESOURCES
+
+DEFAULT_FOLDER = RESOURCES / "docs"
 
 
 @dataclass(frozen=True)

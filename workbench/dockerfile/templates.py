@@ -10,7 +10,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_FOLDER = Path(__file__).resolve().parent.parent.parent / "resources" / "templates"
+from workbench.data_files import RESOURCES
+
+DEFAULT_FOLDER = RESOURCES / "templates"
 
 
 @dataclass(frozen=True)
