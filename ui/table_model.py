@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -24,7 +25,14 @@ class RowTableModel(QAbstractTableModel):
         self._sorted: tuple[int, Qt.SortOrder] | None = None  # re-applied to new rows
 
     def set_rows(self, rows: list[Any]) -> None:
+        self._reset(rows)
+
+    def _reset(self, rows: list[Any], also: Callable[[], None] | None = None) -> None:
+        """New rows (in the chosen order); ``also`` changes what goes with them, inside
+        the same reset."""
         self.beginResetModel()
+        if also is not None:
+            also()
         self.rows = list(rows)
         if self._sorted is not None:
             self._sort_rows(*self._sorted)
@@ -38,8 +46,8 @@ class RowTableModel(QAbstractTableModel):
         """Sort in the model, so a view sorts large tables without a proxy: a
         QSortFilterProxyModel asks ``data()`` n·log n times (41,000 calls, 0.13 s, for dive's
         3,233 inefficient files) where a key sort asks once per row."""
-        if not self.SORTS:
-            return
+        if not self.SORTS or not 0 <= column < len(self.HEADERS):
+            return  # -1: the view cleared its sort indicator; the order stays
         if not self.rows:
             self._sorted = (column, order)  # for the rows to come
             return

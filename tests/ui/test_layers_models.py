@@ -158,3 +158,15 @@ def test_bad_regex_is_refused() -> None:
     with pytest.raises(re.error):
         model.set_filters(set(Change), pattern="(")
     assert model.rowCount(QModelIndex()) == 2
+
+
+def test_a_very_deep_path_still_makes_a_tree() -> None:
+    """1,200 folders deep (2,400 characters, within PATH_MAX): no recursion limit."""
+    deep = "/" + "/".join(f"d{i}" for i in range(1200))
+    leaf = Entry(deep, Kind.FILE, 7, 0o644, 0, 0, "", b"x", "0", "d1199")
+    root = build_tree({deep: leaf}, {}, TreeMode.IMAGE)
+    node, depth = root, 0
+    while node.by_name:
+        (node,) = node.by_name.values()
+        depth += 1
+    assert depth == 1200 and node.path == deep and node.entry is leaf and root.size == 7

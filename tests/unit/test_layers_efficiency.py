@@ -16,9 +16,11 @@ from workbench.layers.archive import entry_of
 from workbench.layers.efficiency import Efficiency, dive_efficiency, prepare_layer
 from workbench.layers.model import Entry, LayerFiles
 
-# "-x" sorts before ".wh.x" and "x" after it; ".wh." alone trims to an empty name.
+# "-x" sorts before ".wh.x" and "x" after it; ".wh." alone trims to an empty name;
+# "a\0b" (only a PAX record can carry a NUL) must not change the order either.
 NAMES = ["a", "b", "x", "-x", "ab", "é", ".wh.x", ".wh.-x", ".wh.a", ".wh.b", ".wh.ab",
-         ".wh.", ".wh.zz", ".wh..wh..opq", ".wh..wh.plnk", ".wh..wh.aufs"]
+         ".wh.", ".wh.zz", ".wh..wh..opq", ".wh..wh.plnk", ".wh..wh.aufs", "a\0b",
+         ".wh.a\0b"]
 FLAGS = [b"0", b"0", b"5", b"5", b"2", b"1", b"3"]
 
 paths = st.lists(st.sampled_from(NAMES), min_size=1, max_size=4).map("/".join)
@@ -71,3 +73,17 @@ def test_generated_layers_reach_the_corner_cases() -> None:
     # missing /zz leaves its -1 and ends layer 2's visit before /x (7 bytes, never counted).
     assert ours.score == (100 + 100 - 1) / (100 + 100)
     assert ours.wasted_bytes == 0 and not ours.inefficiencies
+
+
+def test_a_name_with_a_nul_keeps_dive_s_order() -> None:
+    """Only a PAX record can carry a NUL in a name. dive compares names part by part, so
+    "a/x" comes before "a\\0b"; a sort on whole paths would put "a\\0b" first, and then a
+    whiteout ends the visit at a different place."""
+    def make(name: str, size: int = 10) -> Entry:
+        made = entry_of(name, b"0", size, 0o644, 0, 0, "")
+        assert made is not None
+        return made
+
+    layers = [LayerFiles("", [make("a/x"), make("a\0b"), make("a\0b/.wh.q", 0)]),
+              LayerFiles("", [make(".wh.a\0b", 0), make("a/x")])]
+    assert same(dive_efficiency(layers), tree_efficiency(layers))

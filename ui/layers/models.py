@@ -94,18 +94,25 @@ class InefficiencyModel(RowTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._explain: Callable[[Inefficiency], str] | None = None
-        self._words: dict[int, str] = {}  # id(row) → its words, once made
+        self._words: dict[Inefficiency, str] = {}  # made once each
 
     def set_analysis(self, analysis: Analysis) -> None:
-        self._explain = analysis.explain
-        self._words = {}
-        self.set_rows(list(analysis.efficiency.inefficiencies))
+        self.set_rows(list(analysis.efficiency.inefficiencies), explain=analysis.explain)
+
+    def set_rows(self, rows: list[Any],
+                 explain: Callable[[Inefficiency], str] | None = None) -> None:
+        # The words belong to the rows: both change inside the same reset.
+        def swap() -> None:
+            self._explain = explain
+            self._words = {}
+
+        self._reset(rows, swap)
 
     def words(self, item: Inefficiency) -> str:
-        words = self._words.get(id(item))
+        words = self._words.get(item)
         if words is None:
             words = self._explain(item) if self._explain is not None else ""
-            self._words[id(item)] = words
+            self._words[item] = words
         return words
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -93,14 +93,27 @@ def _build_tree(stack: dict[str, Entry], changes: dict[str, FileChange],
 
     def node_of(path: str) -> Node:
         node = nodes.get(path)
+        if node is not None:
+            return node
+        cut = path.rfind("/")
+        parent = nodes.get(path[:cut] or "/")
+        if parent is None:  # a folder not seen yet: make the chain down from a known one
+            missing = []  # a loop, not recursion: paths can be thousands of folders deep
+            up = path[:cut] or "/"
+            while parent is None:
+                missing.append(up)
+                up = up[:up.rfind("/")] or "/"
+                parent = nodes.get(up)
+            for sub in reversed(missing):
+                parent = child_of(parent, sub)
+        return child_of(parent, path)
+
+    def child_of(parent: Node, path: str) -> Node:
+        name = path[path.rfind("/") + 1:]
+        node = parent.by_name.get(name)
         if node is None:
-            cut = path.rfind("/")
-            parent = node_of(path[:cut] or "/")
-            name = path[cut + 1:]
-            node = parent.by_name.get(name)
-            if node is None:
-                node = parent.by_name[name] = Node(name, path, parent)
-            nodes[path] = node
+            node = parent.by_name[name] = Node(name, path, parent)
+        nodes[path] = node
         return node
 
     for path, entry, change in items:

@@ -906,7 +906,7 @@ static int clean_span(PyObject *name, Py_ssize_t *start, Py_ssize_t *end, Py_ssi
 
 /* The entry for one field tuple, or NULL without an error set: not for the fast path. */
 static PyObject *fast_entry(PyObject *f, PyTypeObject *etype, PyObject *kinds) {
-    PyObject *name, *flag, *digest, *link, *kind, *sub, *path, *base, *typeflag, *e;
+    PyObject *name, *flag, *digest, *link, *kind, *sub, *plain, *args, *e;
     Py_ssize_t a, b, last, i;
     char c;
     if (!PyTuple_CheckExact(f) || PyTuple_GET_SIZE(f) != 8)
@@ -935,34 +935,46 @@ static PyObject *fast_entry(PyObject *f, PyTypeObject *etype, PyObject *kinds) {
         return NULL;
     if (!clean_span(name, &a, &b, &last))
         return NULL;
+    plain = PyTuple_New(10);
+    if (plain == NULL)
+        return NULL;
     sub = PyUnicode_Substring(name, a, b);
     if (sub == NULL)
-        return NULL;
-    path = PyUnicode_Concat(str_slash, sub);
-    base = last < 0 ? Py_NewRef(sub) : PyUnicode_Substring(name, last + 1, b);
-    Py_DECREF(sub);
-    typeflag = PyUnicode_FromOrdinal((unsigned char)c);
-    e = (path && base && typeflag) ? etype->tp_alloc(etype, 10) : NULL;
-    if (e == NULL) {
-        Py_XDECREF(path);
-        Py_XDECREF(base);
-        Py_XDECREF(typeflag);
-        return NULL;
+        goto fail;
+    PyTuple_SET_ITEM(plain, 9, last < 0 ? Py_NewRef(sub) : PyUnicode_Substring(name, last + 1, b));
+    if (PyTuple_GET_ITEM(plain, 9) == NULL) {
+        Py_DECREF(sub);
+        goto fail;
     }
-    PyTuple_SET_ITEM(e, 0, path);
-    PyTuple_SET_ITEM(e, 1, Py_NewRef(kind));
+    PyTuple_SET_ITEM(plain, 0, PyUnicode_Concat(str_slash, sub));
+    Py_DECREF(sub);
+    if (PyTuple_GET_ITEM(plain, 0) == NULL)
+        goto fail;
+    PyTuple_SET_ITEM(plain, 8, PyUnicode_FromOrdinal((unsigned char)c));
+    if (PyTuple_GET_ITEM(plain, 8) == NULL)
+        goto fail;
+    PyTuple_SET_ITEM(plain, 1, Py_NewRef(kind));
     for (i = 2; i < 6; i++) /* size, mode, uid, gid */
-        PyTuple_SET_ITEM(e, i, Py_NewRef(PyTuple_GET_ITEM(f, i)));
-    PyTuple_SET_ITEM(e, 6, Py_NewRef(link));
-    PyTuple_SET_ITEM(e, 7, Py_NewRef(digest));
-    PyTuple_SET_ITEM(e, 8, typeflag);
-    PyTuple_SET_ITEM(e, 9, base);
+        PyTuple_SET_ITEM(plain, i, Py_NewRef(PyTuple_GET_ITEM(f, i)));
+    PyTuple_SET_ITEM(plain, 6, Py_NewRef(link));
+    PyTuple_SET_ITEM(plain, 7, Py_NewRef(digest));
+    /* tuple's own constructor for the subtype (as tuple.__new__(Entry, ...) does): it sets
+     * up whatever a tuple needs besides its items (3.14 caches the hash in the object). */
+    args = PyTuple_Pack(1, plain);
+    Py_DECREF(plain);
+    if (args == NULL)
+        return NULL;
+    e = PyTuple_Type.tp_new(etype, args, NULL);
+    Py_DECREF(args);
     return e;
+fail:
+    Py_DECREF(plain); /* items not set yet are NULL, which tuple dealloc skips */
+    return NULL;
 }
 
 static PyObject *native_entries(PyObject *Py_UNUSED(mod), PyObject *args) {
     PyObject *fields, *etype, *kinds, *fallback, *out;
-    Py_ssize_t i, n;
+    Py_ssize_t i;
     if (!PyArg_ParseTuple(args, "O!O!O!O", &PyList_Type, &fields, &PyType_Type, &etype,
                           &PyTuple_Type, &kinds, &fallback))
         return NULL;
@@ -972,23 +984,21 @@ static PyObject *native_entries(PyObject *Py_UNUSED(mod), PyObject *args) {
         PyErr_SetString(PyExc_TypeError, "entries(fields, tuple type, (file, dir, symlink), fn)");
         return NULL;
     }
-    n = PyList_GET_SIZE(fields);
     out = PyList_New(0);
-    for (i = 0; out != NULL && i < n; i++) {
-        PyObject *f = PyList_GET_ITEM(fields, i);
+    /* The size is read again each time and the field tuple held while used: the fallback
+     * is Python code, which could change the list. */
+    for (i = 0; out != NULL && i < PyList_GET_SIZE(fields); i++) {
+        PyObject *f = Py_NewRef(PyList_GET_ITEM(fields, i));
         PyObject *e = fast_entry(f, (PyTypeObject *)etype, kinds);
-        if (e == NULL) {
-            if (PyErr_Occurred()) {
-                Py_CLEAR(out);
-                break;
-            }
+        if (e == NULL && !PyErr_Occurred()) {
             e = PyTuple_Check(f) ? PyObject_Call(fallback, f, NULL) : NULL;
-            if (e == NULL) {
-                if (!PyErr_Occurred())
-                    PyErr_SetString(PyExc_TypeError, "a field tuple was expected");
-                Py_CLEAR(out);
-                break;
-            }
+            if (e == NULL && !PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "a field tuple was expected");
+        }
+        Py_DECREF(f);
+        if (e == NULL) {
+            Py_CLEAR(out);
+            break;
         }
         if (e != Py_None && PyList_Append(out, e) < 0)
             Py_CLEAR(out);

@@ -74,17 +74,20 @@ def _layer_nodes(layer: LayerFiles) -> tuple[dict[str, Info], set[str]]:
     return nodes, parents
 
 
-def _visit_order(path: str) -> str:
+def _visit_order(paths: list[str]) -> list[str]:
     """dive visits children first, names compared byte-wise (code-point order is Go's
     UTF-8 byte order): sorting whole paths with "/" as the smallest character gives that
-    order. A name cannot hold NUL (tar headers end names with it; Linux forbids it)."""
-    return path.replace("/", "\0")
+    order. Only a PAX record can put a NUL in a name (Linux forbids it in file names);
+    then the parts are compared as lists, which is slower."""
+    if any("\0" in p for p in paths):
+        return sorted(paths, key=lambda p: p.split("/"))
+    return sorted(paths, key=lambda p: p.replace("/", "\0"))
 
 
 def _leaves(nodes: dict[str, Info], parents: set[str]) -> list[_Leaf]:
     """The nodes without children, in dive's visit order."""
     out = []
-    for raw in sorted((p for p in nodes if p not in parents), key=_visit_order):
+    for raw in _visit_order([p for p in nodes if p not in parents]):
         size, is_dir = nodes[raw]
         if WHITEOUT_PREFIX in raw:  # a cheap test first: few paths have it at all
             parent, _, name = raw.rpartition("/")
