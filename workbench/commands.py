@@ -64,6 +64,14 @@ def container_command(verb: str, spec: ContainerSpec) -> str:
         parts += ["--name", spec.name]
     if spec.auto_remove:
         parts.append("--rm")
+    if spec.restart != "no":
+        parts += ["--restart", spec.restart]
+    if spec.entrypoint:
+        parts += ["--entrypoint", spec.entrypoint]
+    if spec.workdir:
+        parts += ["-w", spec.workdir]
+    if spec.user:
+        parts += ["-u", spec.user]
     for key, value in spec.env:
         parts += ["-e", f"{key}={value}"]
     for port in spec.ports:

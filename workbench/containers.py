@@ -26,6 +26,8 @@ from workbench.engine import Engine
 _NAME = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
 _ENV_KEY = re.compile(r"^[^=\s]+$")
 _VOLUME_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
+_USER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]*)?$")
+RESTART_POLICIES = ("no", "on-failure", "unless-stopped", "always")  # as `docker run` names them
 
 
 class InvalidSetting(ValueError):
@@ -158,6 +160,10 @@ class ContainerSpec:
     ports: tuple[PortMapping, ...] = ()
     mounts: tuple[Mount, ...] = ()
     auto_remove: bool = False
+    entrypoint: str = ""  # one executable, as ``--entrypoint`` takes it; "" keeps the image's
+    workdir: str = ""  # ``-w``: absolute, inside the container
+    user: str = ""  # ``-u``: name or uid, optionally :group
+    restart: str = "no"  # ``--restart``: one of RESTART_POLICIES
 
     @property
     def argv(self) -> list[str] | None:
@@ -176,6 +182,18 @@ class ContainerSpec:
             if port.key in seen:
                 found.append(f"Container port {port.key} is published twice.")
             seen.add(port.key)
+        if self.workdir and not self.workdir.startswith("/"):
+            found.append(f"The working directory must be an absolute path inside the "
+                         f"container (“/{self.workdir}”).")
+        if self.user and not _USER.match(self.user):
+            found.append(f"“{self.user}” is not a user: write a name or a number, optionally "
+                         "with a group (app, 1000, 1000:1000).")
+        if self.restart not in RESTART_POLICIES:
+            found.append(f"“{self.restart}” is not a restart policy: "
+                         f"{', '.join(RESTART_POLICIES)}.")
+        elif self.restart != "no" and self.auto_remove:
+            found.append("A container removed when it exits cannot also be restarted: choose "
+                         "one (the engine refuses --rm with --restart).")
         return found
 
 
@@ -184,14 +202,18 @@ def create_kwargs(api: docker.APIClient, spec: ContainerSpec) -> dict[str, Any]:
     for port in spec.ports:
         bindings[port.key] = (port.host_ip, port.host_port) if port.host_ip else port.host_port
     binds = [m.flag for m in spec.mounts]
+    restart = {"Name": spec.restart} if spec.restart != "no" else None
     host_config = api.create_host_config(port_bindings=bindings or None, binds=binds or None,
-                                         auto_remove=spec.auto_remove)
+                                         auto_remove=spec.auto_remove, restart_policy=restart)
     return {
         "image": spec.image,
         "command": spec.argv,
         "name": spec.name or None,
         "environment": [f"{k}={v}" for k, v in spec.env] or None,
         "ports": [(p.container_port, p.protocol) for p in spec.ports] or None,
+        "entrypoint": [spec.entrypoint] if spec.entrypoint else None,
+        "working_dir": spec.workdir or None,
+        "user": spec.user or None,
         "host_config": host_config,
     }
 

@@ -263,6 +263,46 @@ def test_create_with_env_port_and_bind_mount(
     qtbot.waitUntil(lambda: p.containers.model.row_for(name) is not None, timeout=10_000)
 
 
+def test_create_with_entrypoint_workdir_user_and_restart_policy(
+        qtbot: QtBot, make_panels: MakePanels, engine_api: docker.APIClient,
+        base_image: str, cleanup: list[str]) -> None:
+    p = make_panels()
+    p.images.select(base_image)
+    p.images.actions_by_name["create"].trigger()
+    dialog = p.images.create_dialog
+    assert dialog is not None
+    name = f"wb-create-{uuid.uuid4().hex[:6]}"
+    cleanup.append(name)
+    dialog.name_edit.setText(name)
+    dialog.entrypoint_edit.setText("/bin/sh -c")  # allowed, but said: one program
+    assert "run as one program named “/bin/sh -c”" in dialog.problems.text()
+    dialog.entrypoint_edit.setText("/bin/sh")
+    dialog.command_edit.setText("-c 'pwd; id -u'")
+    dialog.workdir_edit.setText("tmp")
+    assert not dialog.ok_button.isEnabled() and "absolute" in dialog.problems.text()
+    dialog.workdir_edit.setText("/tmp")
+    dialog.user_edit.setText("1000")
+    dialog.restart_combo.setCurrentIndex(dialog.restart_combo.findData("on-failure"))
+    dialog.auto_remove.setChecked(True)
+    assert not dialog.ok_button.isEnabled() and "--rm with --restart" in dialog.problems.text()
+    dialog.auto_remove.setChecked(False)
+    assert dialog.ok_button.isEnabled(), dialog.problems.text()
+    expected = (f"docker create --name {name} --restart on-failure --entrypoint /bin/sh "
+                f"-w /tmp -u 1000 {base_image} -c 'pwd; id -u'")
+    assert dialog.command.text() == expected
+    with qtbot.waitSignal(p.images.actionDone, timeout=15_000) as done:
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert done.args == [expected]
+    info = engine_api.inspect_container(name)
+    assert info["Config"]["Entrypoint"] == ["/bin/sh"]
+    assert info["Config"]["Cmd"] == ["-c", "pwd; id -u"]
+    assert info["Config"]["WorkingDir"] == "/tmp" and info["Config"]["User"] == "1000"
+    assert info["HostConfig"]["RestartPolicy"]["Name"] == "on-failure"
+    engine_api.start(name)
+    assert engine_api.wait(name, timeout=30)["StatusCode"] == 0
+    assert engine_api.logs(name).decode().split() == ["/tmp", "1000"]
+
+
 def test_busy_port_is_refused_before_create(qtbot: QtBot, make_panels: MakePanels,
                                             base_image: str) -> None:
     import socket

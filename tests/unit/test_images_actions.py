@@ -68,6 +68,16 @@ def test_container_settings_parse_like_docker_run() -> None:
         parse_mount("/srv:relative")
     spec = ContainerSpec("app:1", name="a", command="echo 'unclosed")
     assert len(spec.problems()) == 2
+    assert ContainerSpec("app:1", workdir="/srv", user="app:staff", restart="always"
+                         ).problems() == []
+    (relative,) = ContainerSpec("app:1", workdir="srv").problems()
+    assert "absolute" in relative and "“/srv”" in relative
+    (user,) = ContainerSpec("app:1", user="me:you:them").problems()
+    assert "is not a user" in user
+    (policy,) = ContainerSpec("app:1", restart="sometimes").problems()
+    assert "on-failure" in policy
+    (both,) = ContainerSpec("app:1", restart="always", auto_remove=True).problems()
+    assert "--rm with --restart" in both
 
 
 def test_command_lines() -> None:
@@ -77,6 +87,10 @@ def test_command_lines() -> None:
     assert commands.run_command(spec) == \
         "docker run --name web --rm -e 'A=b c' -p 8080:80 -v /x:/y app:1 echo hi"
     assert commands.create_command(ContainerSpec("app:1")) == "docker create app:1"
+    more = ContainerSpec("app:1", command="-c 'echo hi'", entrypoint="/bin/sh",
+                         workdir="/srv", user="1000:1000", restart="unless-stopped")
+    assert commands.run_command(more) == ("docker run --restart unless-stopped --entrypoint "
+                                          "/bin/sh -w /srv -u 1000:1000 app:1 -c 'echo hi'")
     assert commands.tag_command("app:1", "me/app:1") == "docker tag app:1 me/app:1"
     assert commands.rmi_command(["a:1", "b:2"], force=True) == "docker rmi -f a:1 b:2"
     assert commands.prune_command(True) == "docker image prune -a -f"

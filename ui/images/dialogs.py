@@ -20,6 +20,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -197,6 +198,19 @@ class CreateContainerDialog(QDialog):
                                 "8080:80   (host:container[/udp])")
         self.mounts_edit = lines("containerMountsEdit", "Bind mounts and volumes, one a line",
                                  "/home/me/site:/srv:ro   or   data:/var/lib/data")
+        self.entrypoint_edit = field("containerEntrypointEdit", "Entrypoint",
+                                     "optional; the image's ENTRYPOINT otherwise")
+        self.workdir_edit = field("containerWorkdirEdit", "Working directory",
+                                  "optional; /app")
+        self.user_edit = field("containerUserEdit", "User", "optional; name or uid[:gid]")
+        self.restart_combo = QComboBox()
+        self.restart_combo.setObjectName("containerRestartCombo")
+        self.restart_combo.setAccessibleName("Restart policy")
+        for policy, words in (("no", "never (no)"), ("on-failure", "when it fails (on-failure)"),
+                              ("unless-stopped", "unless stopped (unless-stopped)"),
+                              ("always", "always")):
+            self.restart_combo.addItem(words, policy)
+        self.restart_combo.currentIndexChanged.connect(self._validate)
         self.auto_remove = QCheckBox("Remove the container when it exits (--rm)")
         self.auto_remove.setObjectName("autoRemoveCheck")
         self.auto_remove.setAccessibleName("Remove the container when it exits")
@@ -219,6 +233,10 @@ class CreateContainerDialog(QDialog):
         form.addRow("Environment:", self.env_edit)
         form.addRow("Ports:", self.ports_edit)
         form.addRow("Mounts:", self.mounts_edit)
+        form.addRow("Entrypoint:", self.entrypoint_edit)
+        form.addRow("Working dir:", self.workdir_edit)
+        form.addRow("User:", self.user_edit)
+        form.addRow("Restart:", self.restart_combo)
         form.addRow("", self.auto_remove)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -272,9 +290,15 @@ class CreateContainerDialog(QDialog):
                     notes.append(f"{mount.source} does not exist yet; the engine will create "
                                  "it as an empty folder.")
             mounts.append(mount)
+        entrypoint = self.entrypoint_edit.text().strip()
+        if any(c.isspace() for c in entrypoint):
+            notes.append(f"The entrypoint is run as one program named “{entrypoint}”; to pass "
+                         "it arguments, put them in the command.")
         spec = ContainerSpec(self._image, self.name_edit.text().strip(),
                              self.command_edit.text(), tuple(env), tuple(ports),
-                             tuple(mounts), self.auto_remove.isChecked())
+                             tuple(mounts), self.auto_remove.isChecked(), entrypoint,
+                             self.workdir_edit.text().strip(), self.user_edit.text().strip(),
+                             str(self.restart_combo.currentData()))
         problems = spec.problems() + problems
         if (reason := check_name(spec.name)) is not None and reason not in problems:
             problems.insert(0, reason)
