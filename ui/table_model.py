@@ -39,8 +39,9 @@ class RowTableModel(QAbstractTableModel):
         self.endResetModel()
 
     def sort_value(self, row: Any, column: int) -> Any:
-        """What ``row`` sorts by in ``column``, for models that set ``SORTS``."""
-        raise NotImplementedError
+        """What ``row`` sorts by in ``column``; asked only of models that set ``SORTS``,
+        which give their own."""
+        return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort in the model, so a view sorts large tables without a proxy: a
