@@ -5,11 +5,10 @@ against dive on real images); it stays here as the reference the flat formulatio
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from workbench.layers.efficiency import Efficiency, Inefficiency
+from workbench.layers.efficiency import Efficiency, efficiency_of
 from workbench.layers.model import Entry, Kind, LayerFiles
 
 
@@ -52,6 +51,17 @@ def _components(entry: Entry) -> tuple[str, ...] | None:
     return parts
 
 
+def _make(root: _Node, names: tuple[str, ...]) -> _Node:
+    """The node at ``names``, made on the way with empty info where missing (``AddPath``)."""
+    node = root
+    for name in names:
+        child = node.children.get(name)
+        if child is None:
+            child = node.children[name] = _Node()
+        node = child
+    return node
+
+
 def _layer_tree(layer: LayerFiles) -> _Node:
     """dive's ``processLayerTar`` + ``AddPath``: implicit parents get empty info."""
     root = _Node(is_dir=True)
@@ -59,12 +69,7 @@ def _layer_tree(layer: LayerFiles) -> _Node:
         names = _components(entry)
         if names is None or not names:
             continue
-        node = root
-        for name in names:
-            child = node.children.get(name)
-            if child is None:
-                child = node.children[name] = _Node()
-            node = child
+        node = _make(root, names)
         if entry.kind not in (Kind.OPAQUE, Kind.META):
             node.size = entry.size
             node.is_dir = entry.is_dir
@@ -109,12 +114,7 @@ def _stack(lower: _Node, upper: _Node) -> None:
             if parent is not None:
                 parent.children.pop(last[4:], None)
             return
-        target = lower
-        for name in names:
-            child = target.children.get(name)
-            if child is None:
-                child = target.children[name] = _Node()
-            target = child
+        target = _make(lower, names)
         target.size, target.is_dir = node.size, node.is_dir
 
     visit(upper, ())
@@ -175,17 +175,6 @@ def tree_efficiency(layers: list[LayerFiles]) -> Efficiency:
             where.setdefault(leaf.path, []).append(index)
             if data[2] == 2:
                 order.append(leaf.path)
-    minimum = sum(d[0] for d in sizes.values())
-    discovered = sum(d[1] for d in sizes.values())
-    score = 1.0 if discovered == 0 else minimum / discovered
-    found = [Inefficiency(p, sizes[p][2], sizes[p][1], tuple(where[p])) for p in order]
-    found.sort(key=lambda i: i.size)  # Go's sort.Sort; stable here (ties: see tests)
-    found.reverse()
-    layer_sizes = [layer.size for layer in layers]
-    image_size = sum(layer_sizes)
-    user_size = image_size - (layer_sizes[0] if layer_sizes else 0)
-    wasted = sum(i.size for i in found)
-    ratio = wasted / user_size if user_size else (math.nan if wasted == 0 else math.inf)
-    return Efficiency(score, wasted, ratio, image_size, user_size, tuple(found))
+    return efficiency_of(layers, sizes, where, order)  # the shared arithmetic of the figures
 
 

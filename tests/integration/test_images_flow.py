@@ -21,6 +21,7 @@ from tests.harness.registry import free_port
 from tests.qtsupport import MakeContext, ScriptedInteraction
 from ui.containers.panel import ContainersPanel
 from ui.context import AppContext
+from ui.images.dialogs import CreateContainerDialog
 from ui.images.panel import ImagesPanel
 
 pytestmark = pytest.mark.engine
@@ -224,16 +225,32 @@ def test_prune_dangling_shows_the_space_the_engine_freed(
     qtbot.waitUntil(lambda: p.images.model.row_for(old) is None, timeout=10_000)
 
 
-def test_create_with_env_port_and_bind_mount(
-        qtbot: QtBot, make_panels: MakePanels, engine_api: docker.APIClient,
-        base_image: str, cleanup: list[str], tmp_path: Path) -> None:
+def open_create_dialog(make_panels: MakePanels, image: str,
+                       cleanup: list[str]) -> tuple[Panels, CreateContainerDialog, str]:
+    """The panels, the Create dialog opened on ``image``, and a fresh container name
+    (removed after the test)."""
     p = make_panels()
-    p.images.select(base_image)
+    p.images.select(image)
     p.images.actions_by_name["create"].trigger()
     dialog = p.images.create_dialog
     assert dialog is not None
     name = f"wb-create-{uuid.uuid4().hex[:6]}"
     cleanup.append(name)
+    return p, dialog, name
+
+
+def submit(qtbot: QtBot, p: Panels, dialog: CreateContainerDialog, expected: str) -> None:
+    """Check the shown command, press Create, and see the action report that command."""
+    assert dialog.command.text() == expected
+    with qtbot.waitSignal(p.images.actionDone, timeout=15_000) as done:
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert done.args == [expected]
+
+
+def test_create_with_env_port_and_bind_mount(
+        qtbot: QtBot, make_panels: MakePanels, engine_api: docker.APIClient,
+        base_image: str, cleanup: list[str], tmp_path: Path) -> None:
+    p, dialog, name = open_create_dialog(make_panels, base_image, cleanup)
     dialog.name_edit.setText("x")  # too short
     assert not dialog.ok_button.isEnabled()
     assert "at least two characters" in dialog.problems.text()
@@ -248,10 +265,7 @@ def test_create_with_env_port_and_bind_mount(
     assert dialog.ok_button.isEnabled(), dialog.problems.text()
     expected = (f"docker create --name {name} -e 'GREETING=hello there' -e EMPTY= "
                 f"-p {port}:80 -v {share}:/data:ro {base_image} sh -c 'echo $GREETING'")
-    assert dialog.command.text() == expected
-    with qtbot.waitSignal(p.images.actionDone, timeout=15_000) as done:
-        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    assert done.args == [expected]
+    submit(qtbot, p, dialog, expected)
     info = engine_api.inspect_container(name)
     assert "GREETING=hello there" in info["Config"]["Env"]
     assert "EMPTY=" in info["Config"]["Env"]
@@ -266,13 +280,7 @@ def test_create_with_env_port_and_bind_mount(
 def test_create_with_entrypoint_workdir_user_and_restart_policy(
         qtbot: QtBot, make_panels: MakePanels, engine_api: docker.APIClient,
         base_image: str, cleanup: list[str]) -> None:
-    p = make_panels()
-    p.images.select(base_image)
-    p.images.actions_by_name["create"].trigger()
-    dialog = p.images.create_dialog
-    assert dialog is not None
-    name = f"wb-create-{uuid.uuid4().hex[:6]}"
-    cleanup.append(name)
+    p, dialog, name = open_create_dialog(make_panels, base_image, cleanup)
     dialog.name_edit.setText(name)
     dialog.entrypoint_edit.setText("/bin/sh -c")  # allowed, but said: one program
     assert "run as one program named “/bin/sh -c”" in dialog.problems.text()
@@ -289,10 +297,7 @@ def test_create_with_entrypoint_workdir_user_and_restart_policy(
     assert dialog.ok_button.isEnabled(), dialog.problems.text()
     expected = (f"docker create --name {name} --restart on-failure --entrypoint /bin/sh "
                 f"-w /tmp -u 1000 {base_image} -c 'pwd; id -u'")
-    assert dialog.command.text() == expected
-    with qtbot.waitSignal(p.images.actionDone, timeout=15_000) as done:
-        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    assert done.args == [expected]
+    submit(qtbot, p, dialog, expected)
     info = engine_api.inspect_container(name)
     assert info["Config"]["Entrypoint"] == ["/bin/sh"]
     assert info["Config"]["Cmd"] == ["-c", "pwd; id -u"]

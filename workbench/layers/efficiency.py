@@ -264,6 +264,13 @@ def dive_efficiency(layers: list[LayerFiles],
             where.setdefault(leaf.path, []).append(index)
             if data[2] == 2:
                 order.append(leaf.path)
+    return efficiency_of(layers, sizes, where, order)
+
+
+def efficiency_of(layers: list[LayerFiles], sizes: dict[str, list[int]],
+                  where: dict[str, list[int]], order: list[str]) -> Efficiency:
+    """dive's figures from its tally: per path [smallest, summed size, count], the layers
+    each path is in, and the paths in the order they reached a second layer."""
     minimum = sum(d[0] for d in sizes.values())
     discovered = sum(d[1] for d in sizes.values())
     score = 1.0 if discovered == 0 else minimum / discovered
