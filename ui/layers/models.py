@@ -97,16 +97,11 @@ class InefficiencyModel(RowTableModel):
         self._words: dict[Inefficiency, str] = {}  # made once each
 
     def set_analysis(self, analysis: Analysis) -> None:
-        self.set_rows(list(analysis.efficiency.inefficiencies), explain=analysis.explain)
-
-    def set_rows(self, rows: list[Any],
-                 explain: Callable[[Inefficiency], str] | None = None) -> None:
-        # The words belong to the rows: both change inside the same reset.
-        def swap() -> None:
-            self._explain = explain
+        def new_words() -> None:  # the words belong to the rows: same reset
+            self._explain = analysis.explain
             self._words = {}
 
-        self._reset(rows, swap)
+        self._reset(list(analysis.efficiency.inefficiencies), new_words)
 
     def words(self, item: Inefficiency) -> str:
         words = self._words.get(item)

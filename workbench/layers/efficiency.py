@@ -41,7 +41,6 @@ _WHITEOUT, _OPAQUE, _META, _DIR = Kind.WHITEOUT, Kind.OPAQUE, Kind.META, Kind.DI
 class _Leaf(NamedTuple):  # a tuple: one per file of every layer, made while streaming
     path: str  # dive's Path(): the whiteout prefix trimmed from the last name
     size: int
-    is_dir: bool
     whiteout: bool
 
 
@@ -88,13 +87,13 @@ def _leaves(nodes: dict[str, Info], parents: set[str]) -> list[_Leaf]:
     """The nodes without children, in dive's visit order."""
     out = []
     for raw in _visit_order([p for p in nodes if p not in parents]):
-        size, is_dir = nodes[raw]
+        size = nodes[raw][0]
         if WHITEOUT_PREFIX in raw:  # a cheap test first: few paths have it at all
             parent, _, name = raw.rpartition("/")
             if name.startswith(WHITEOUT_PREFIX):
-                out.append(_Leaf(parent + "/" + name[4:], size, is_dir, True))
+                out.append(_Leaf(parent + "/" + name[4:], size, True))
                 continue
-        out.append(_Leaf(raw, size, is_dir, False))
+        out.append(_Leaf(raw, size, False))
     return out
 
 
